@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+"""Provider base: the capabilities object, the abstract API per resource, credentials.
+
+An adapter subclasses :class:`Provider`, declares its :class:`Capabilities` and implements
+the resource APIs it supports. Modules and the inventory plugin check capabilities *before*
+any call, so a combination a provider cannot do fails with
+``provider X cannot <thing>: <reason>`` and makes no request.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import Unsupported, ValidationError
+
+PROVIDERS = ('glesys', 'hostkey', 'serverspace', 'hostup', 'skyport')
+
+NOT_YET = 'not supported yet by this version of hostcraft.cloud'
+
+# Features (module or sub-action) and how a message names them.
+FEATURES = {
+    'server': 'manage servers',
+    'server.create': 'create servers',
+    'server.delete': 'delete servers',
+    'server_info': 'list servers',
+    'power': 'manage power state',
+    'ptr': 'manage reverse DNS (PTR)',
+    'ptr_info': 'read reverse DNS (PTR)',
+    'dns_record': 'manage DNS records',
+    'dns_record_info': 'read DNS records',
+    'sshkey': 'manage SSH keys',
+    'sshkey_info': 'list SSH keys',
+    'api_key': 'manage API keys',
+    'api_key_info': 'read API keys',
+    'tag': 'manage server tags',
+    'user': 'manage panel users',
+    'node_info': 'list nodes',
+    'image_info': 'list images',
+    'inventory': 'serve as an inventory source',
+}
+
+
+class Capabilities:
+    """What one provider can do: ``feature -> True`` or ``feature -> reason it cannot``."""
+
+    def __init__(self, provider, supported=(), unsupported=None, default_reason=NOT_YET):
+        self.provider = provider
+        self._reasons = {}
+        for feature in FEATURES:
+            self._reasons[feature] = default_reason
+        for feature in supported:
+            self._check_name(feature)
+            self._reasons[feature] = None
+        for feature, reason in (unsupported or {}).items():
+            self._check_name(feature)
+            self._reasons[feature] = reason
+
+    @staticmethod
+    def _check_name(feature):
+        if feature not in FEATURES:
+            raise KeyError('unknown feature %r' % feature)
+
+    def supports(self, feature):
+        self._check_name(feature)
+        return self._reasons[feature] is None
+
+    def reason(self, feature):
+        self._check_name(feature)
+        return self._reasons[feature]
+
+    def require(self, feature, thing=None):
+        """Raise :class:`Unsupported` unless ``feature`` is supported."""
+        reason = self.reason(feature)
+        if reason is not None:
+            raise Unsupported('provider %s cannot %s: %s' % (self.provider, thing or FEATURES[feature], reason),
+                              provider=self.provider)
+
+    def as_dict(self):
+        """``{feature: True | reason}``, for docs (the capability matrix)."""
+        return dict((f, True if r is None else r) for f, r in sorted(self._reasons.items()))
+
+
+class Credential:
+    """One credential option: its name, env var, whether the provider needs it, whether secret."""
+
+    def __init__(self, option, env, required=True, secret=True):
+        self.option = option
+        self.env = env
+        self.required = required
+        self.secret = secret
+
+
+class SshKeyAPI:
+    """Stored SSH public keys of an account."""
+
+    def list(self):
+        """Return every stored key as :class:`SshKey` (``public_key`` as the API holds it)."""
+        raise NotImplementedError
+
+    def create(self, name, public_key):
+        """Store a key; return the new :class:`SshKey`. Never retried blindly."""
+        raise NotImplementedError
+
+    def delete(self, key):
+        """Remove a stored key (an :class:`SshKey` from ``list``); already gone is not an error."""
+        raise NotImplementedError
+
+
+class Provider:
+    """Base class of an adapter. One instance per account and process."""
+
+    name = None
+    title = None
+    default_url = None
+    credentials = ()
+    capabilities = None
+
+    def __init__(self, options):
+        self.options = options
+        self._closed = False
+
+    # --- options shared by every provider -------------------------------------------------
+
+    @classmethod
+    def url_env(cls):
+        return '%s_API_URL' % cls.name.upper()
+
+    @classmethod
+    def check_options(cls, options):
+        """Fail (before any call) when a credential the provider needs is missing."""
+        missing = []
+        for cred in cls.credentials:
+            if cred.required and not options.get(cred.option):
+                missing.append('%s (or the environment variable %s)' % (cred.option, cred.env))
+        if missing:
+            raise ValidationError('provider %s needs %s.' % (cls.name, ' and '.join(missing)), provider=cls.name)
+
+    def api_url(self):
+        return (self.options.get('api_url') or os.environ.get(self.url_env()) or self.default_url).rstrip('/')
+
+    def timeout(self):
+        return float(self.options.get('api_timeout') or 30)
+
+    def retries(self):
+        value = self.options.get('api_retries')
+        return 5 if value is None else int(value)
+
+    def validate_certs(self):
+        value = self.options.get('validate_certs')
+        return True if value is None else bool(value)
+
+    def secrets(self):
+        return [self.options.get(c.option) for c in self.credentials if c.secret and self.options.get(c.option)]
+
+    # --- resource APIs (adapters override the properties they support) ----------------------
+
+    @property
+    def sshkeys(self):
+        self.capabilities.require('sshkey_info')
+        raise NotImplementedError  # pragma: no cover
+
+    def close(self):
+        self._closed = True

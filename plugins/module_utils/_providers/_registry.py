@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+"""Which adapter serves which provider name.
+
+Adapters are imported statically (not with importlib) so that AnsiballZ packs them into
+every module that uses the registry.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import ValidationError
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import (
+    PROVIDERS,
+    Capabilities,
+    Credential,
+    Provider,
+)
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.glesys import GlesysProvider
+
+
+class _PendingProvider(Provider):
+    """A provider whose adapter is not in this version yet: every feature is unsupported."""
+
+    def __init__(self, options):  # pragma: no cover - never instantiated: capabilities fail first
+        super().__init__(options)
+
+
+def _pending(name, title, url, credentials):
+    return type('%sProvider' % title.replace(' ', ''), (_PendingProvider,), {
+        'name': name, 'title': title, 'default_url': url, 'credentials': credentials,
+        'capabilities': Capabilities(name),
+    })
+
+
+ADAPTERS = {
+    'glesys': GlesysProvider,
+    'hostkey': _pending('hostkey', 'HOSTKEY', 'https://invapi.hostkey.com', (
+        Credential('hostkey_api_key', 'HOSTKEY_API_KEY'),
+        Credential('hostkey_pin', 'HOSTKEY_PIN', required=False),
+    )),
+    'serverspace': _pending('serverspace', 'Serverspace', 'https://api.serverspace.us', (
+        Credential('serverspace_api_key', 'SERVERSPACE_API_KEY'),
+    )),
+    'hostup': _pending('hostup', 'HostUp', 'https://cloud.hostup.se', (
+        Credential('hostup_api_key', 'HOSTUP_API_KEY'),
+    )),
+    'skyport': _pending('skyport', 'Skyport', None, (
+        Credential('skyport_url', 'SKYPORT_URL', secret=False),
+        Credential('skyport_api_key', 'SKYPORT_API_KEY'),
+    )),
+}
+
+
+def provider_class(name):
+    try:
+        return ADAPTERS[name]
+    except KeyError:
+        raise ValidationError('unknown provider %r; choose one of %s.' % (name, ', '.join(PROVIDERS)))
+
+
+def open_provider(name, options, feature, thing=None, **kwargs):
+    """Check capability and credentials (no call yet), then build the adapter."""
+    cls = provider_class(name)
+    cls.capabilities.require(feature, thing)
+    cls.check_options(options)
+    return cls(options, **kwargs)

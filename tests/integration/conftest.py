@@ -1,0 +1,151 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Integration fixtures: simulators on loopback and real ``ansible-playbook`` runs against them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, ROOT)
+
+from tests.simulators import launcher  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.dirname(sys.executable)
+
+
+def collections_path():
+    """A directory holding ``ansible_collections/hostcraft/cloud`` -> this checkout."""
+    if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == 'ansible_collections':
+        return os.path.dirname(os.path.dirname(os.path.dirname(ROOT)))
+    base = os.path.join(tempfile.gettempdir(), 'hostcraft-it-%d' % os.getuid())
+    layout = os.path.join(base, 'ansible_collections', 'hostcraft')
+    os.makedirs(layout, exist_ok=True)
+    link = os.path.join(layout, 'cloud')
+    if os.path.realpath(link) != ROOT:
+        if os.path.islink(link):
+            os.unlink(link)
+        os.symlink(ROOT, link)
+    return base
+
+
+class Sim:
+    """A running simulator plus helpers for its control endpoints."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.url = handle.url
+
+    def control(self, method, path, payload=None):
+        response = requests.request(method, self.url + '/__sim__/' + path, json=payload, timeout=10)
+        response.raise_for_status()
+        return response.json() if response.text else None
+
+    def calls(self, reset=True):
+        return self.control('DELETE' if reset else 'GET', 'calls')['calls']
+
+    def reset(self):
+        self.control('POST', 'reset')
+
+    def faults(self, *rules):
+        self.control('POST', 'faults', {'faults': list(rules)})
+
+    def state(self):
+        return self.control('GET', 'state')
+
+
+class Run:
+    """The outcome of one ``ansible-playbook`` run."""
+
+    def __init__(self, proc, records):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.records = records
+
+    def task(self, name):
+        found = [r for r in self.records if r['task'] == name]
+        assert found, 'no result for task %r in %s\n%s' % (name, [r['task'] for r in self.records], self.stdout)
+        return found[-1]
+
+    def result(self, name):
+        return self.task(name)['result']
+
+
+@pytest.fixture(scope='session')
+def ansible_env():
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': collections_path(),
+        'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'),
+        'ANSIBLE_CALLBACKS_ENABLED': 'hostcraft_record',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'PATH': BIN + os.pathsep + env.get('PATH', ''),
+    })
+    for name in list(env):
+        if name.startswith(('GLESYS_', 'HOSTKEY_', 'SERVERSPACE_', 'HOSTUP_', 'SKYPORT_', 'HOSTCRAFT_')):
+            del env[name]
+    return env
+
+
+@pytest.fixture
+def playbook(ansible_env, tmp_path):
+    """``playbook(name, extra_vars, env=..., check=..., diff=..., verbosity=...)`` -> :class:`Run`."""
+
+    def run(name, extra_vars=None, env=None, check=False, diff=False, verbosity=0):
+        record = tmp_path / ('record-%d.jsonl' % len(list(tmp_path.iterdir())))
+        cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+               os.path.join(HERE, 'playbooks', name)]
+        if extra_vars:
+            cmd += ['-e', json.dumps(extra_vars)]
+        if check:
+            cmd.append('--check')
+        if diff:
+            cmd.append('--diff')
+        if verbosity:
+            cmd.append('-' + 'v' * verbosity)
+        run_env = dict(ansible_env)
+        run_env.update(env or {})
+        run_env['HOSTCRAFT_RECORD'] = str(record)
+        proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True, timeout=600, check=False)
+        records = []
+        if record.exists():
+            records = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+        return Run(proc, records)
+
+    return run
+
+
+@pytest.fixture(scope='session')
+def glesys_server():
+    handle = launcher.start('glesys', port=0, lock_seconds=1.0, power_seconds=0.5)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def glesys(glesys_server):
+    sim = Sim(glesys_server)
+    sim.reset()
+    return sim
+
+
+@pytest.fixture
+def glesys_env(glesys):
+    from tests.simulators import glesys as glesys_sim  # pylint: disable=import-outside-toplevel
+    return {'GLESYS_API_URL': glesys.url, 'GLESYS_PROJECT': glesys_sim.PROJECT, 'GLESYS_API_KEY': glesys_sim.API_KEY}
