@@ -18,7 +18,7 @@ description:
   - "Supported providers: C(glesys). Other providers fail before any API call with a message saying they are not
     supported yet."
 author:
-  - hostcraft.cloud developers
+  - Hostcraft Cloud Developers (@hostcraft)
 options:
   name:
     description:

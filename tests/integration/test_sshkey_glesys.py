@@ -66,7 +66,7 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     # different key material without force: clear failure naming force, nothing written
     run = playbook('sshkey.yml', dict(args, public_key=KEY_B), env=glesys_env)
     res = run.result(TASK)
-    assert run.rc != 0 and res.get('failed')
+    assert run.rc != 0 and run.task(TASK)['status'] == 'failed'
     assert 'force: true' in res['msg'] and KEY_A_FP in res['msg'] and KEY_B_FP in res['msg']
     assert mutating(glesys.calls()) == []
 

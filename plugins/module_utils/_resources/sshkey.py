@@ -48,9 +48,9 @@ class SshKeyResource(Resource):
     def find(self):
         matches = [k for k in self.api.list() if k.name == self.name]
         if len(matches) > 1:
+            ids = ', '.join(str(k.id) for k in matches)
             raise ApiError('%d SSH keys are named "%s" at %s (ids %s); the name must identify one key. Remove the '
-                           'duplicates in the provider\'s panel.' % (len(matches), self.name, self.provider,
-                                                                      ', '.join(str(k.id) for k in matches)))
+                           'duplicates in the provider\'s panel.' % (len(matches), self.name, self.provider, ids))
         return matches[0] if matches else None
 
     def view(self, obj):

@@ -74,6 +74,6 @@ def attach(http, steps):
     conversation = Conversation(steps)
     http.session.mount('https://', conversation)
     http.session.mount('http://', conversation)
-    http.sleep = lambda seconds: http.slept.append(seconds)
     http.slept = []
+    http.sleep = http.slept.append
     return conversation
