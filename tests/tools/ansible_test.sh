@@ -22,6 +22,9 @@
 # ansible-test bootstraps pip in its virtualenvs with a get-pip.py script that
 # it downloads unless ~/.ansible/test/cache/get_pip_<version>.py exists; the
 # offline stand-in tests/tools/get_pip_standin.py is put there when missing.
+#
+# Runs of this script on one machine are serialized with flock(1), because
+# concurrent ansible-test runs corrupt the shared ~/.ansible/test/venv cache.
 
 set -euo pipefail
 
@@ -118,6 +121,16 @@ list_files \
     | tar -C "${dest}" -xf -
 
 # --- run -----------------------------------------------------------------
+
+# ansible-test keeps its virtualenvs in ~/.ansible/test/venv; runs sharing it
+# at the same time break each other's installs, so take turns.
+if command -v flock > /dev/null; then
+    exec 9> "${cache_dir}/../hostcraft-cloud-ansible-test.lock"
+    if ! flock -n 9; then
+        echo "ansible_test.sh: waiting for another ansible-test run to finish" >&2
+        flock 9
+    fi
+fi
 
 rc=0
 (cd -- "${dest}" && "${ansible_test}" "$@") || rc=$?
