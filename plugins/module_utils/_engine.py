@@ -76,6 +76,10 @@ class Resource:
         """Create; return the new object or None (then it is re-read with ``find``)."""
         raise NotImplementedError
 
+    def after_create(self, created):
+        """Called once with the created object (waits go here); returns the object to show."""
+        return created
+
     def changes(self, current):
         """The differences that matter, as a dict (empty: nothing to do). May raise."""
         raise NotImplementedError
@@ -91,8 +95,13 @@ class Resource:
         raise NotImplementedError
 
 
-def reconcile(resource, state, check_mode, retries=5, sleep=time.sleep):
-    current = resource.find()
+_UNSET = object()
+
+
+def reconcile(resource, state, check_mode, retries=5, sleep=time.sleep, current=_UNSET):
+    """Drive ``resource`` to ``state``. Pass ``current`` when the caller already looked it up."""
+    if current is _UNSET:
+        current = resource.find()
     before = resource.view(current) if current is not None else {}
     if state == 'absent':
         if current is None:
@@ -105,7 +114,7 @@ def reconcile(resource, state, check_mode, retries=5, sleep=time.sleep):
         if check_mode:
             after = resource.view(resource.predict_create())
             return Outcome(True, {}, after, after, ['create'])
-        created = create_once(resource.create, resource.find, retries, sleep)
+        created = resource.after_create(create_once(resource.create, resource.find, retries, sleep))
         after = resource.view(created)
         return Outcome(True, {}, after, after, ['create'])
     changes = resource.changes(current)

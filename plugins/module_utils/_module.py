@@ -38,6 +38,14 @@ def common_argument_spec():
     return spec
 
 
+def wait_argument_spec():
+    """``wait`` and ``wait_timeout`` (doc fragment ``hostcraft.cloud.wait``)."""
+    return dict(
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=600),
+    )
+
+
 class HostcraftModule:
     """An AnsibleModule with the shared options, plus provider access and error handling."""
 

@@ -55,6 +55,16 @@ class Sim:
     def calls(self, reset=True):
         return self.control('DELETE' if reset else 'GET', 'calls')['calls']
 
+    @staticmethod
+    def functions(calls):
+        """The paths of ``calls`` without slashes (``sshkey/list``), in order."""
+        return [c['path'].strip('/') for c in calls]
+
+    @staticmethod
+    def mutating(calls):
+        """The paths of the calls the simulator flags as mutating."""
+        return [c['path'].strip('/') for c in calls if c['mutating']]
+
     def reset(self):
         self.control('POST', 'reset')
 
@@ -127,6 +137,17 @@ def playbook(ansible_env, tmp_path):
         if record.exists():
             records = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
         return Run(proc, records)
+
+    return run
+
+
+@pytest.fixture
+def call(playbook):
+    """``call(module, args, env=..., check=..., diff=...)`` -> (:class:`Run`, result dict of that module)."""
+
+    def run(module, args, **kwargs):
+        outcome = playbook('call.yml', {'module': module, 'module_args': args}, **kwargs)
+        return outcome, outcome.result(module)
 
     return run
 

@@ -16,14 +16,6 @@ KEY_B_FP = 'SHA256:2ENJC/efZMS3D27LQQSd7AFTEORaVscAq/4TGy7vhJQ'
 TASK = 'Ensure the key'
 
 
-def functions(calls):
-    return [c['path'].strip('/') for c in calls]
-
-
-def mutating(calls):
-    return [c['path'].strip('/') for c in calls if c['mutating']]
-
-
 def stored(sim):
     return sorted((k['description'], k['data']) for k in _keys(sim.state()))
 
@@ -44,7 +36,7 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     assert res['sshkey'] == {'id': None, 'name': 'ci-deploy', 'fingerprint': KEY_A_FP, 'public_key': KEY_A}
     assert res['diff'] == {'before': {}, 'after': res['sshkey']}
     calls = glesys.calls()
-    assert functions(calls) == ['sshkey/list'] and mutating(calls) == []
+    assert glesys.functions(calls) == ['sshkey/list'] and glesys.mutating(calls) == []
     assert stored(glesys) == []
 
     # create
@@ -52,7 +44,7 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     res = run.result(TASK)
     assert run.rc == 0 and res['changed'] is True
     assert res['sshkey']['id'] and res['sshkey']['fingerprint'] == KEY_A_FP
-    assert functions(glesys.calls()) == ['sshkey/list', 'sshkey/add']
+    assert glesys.functions(glesys.calls()) == ['sshkey/list', 'sshkey/add']
     assert stored(glesys) == [('ci-deploy', KEY_A)]
 
     # rerun: unchanged, one read; a different comment is the same key
@@ -61,19 +53,19 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     res = run.result(TASK)
     assert run.rc == 0 and res['changed'] is False
     assert res['diff']['before'] == res['diff']['after'] == res['sshkey']
-    assert functions(glesys.calls()) == ['sshkey/list']
+    assert glesys.functions(glesys.calls()) == ['sshkey/list']
 
     # different key material without force: clear failure naming force, nothing written
     run = playbook('sshkey.yml', dict(args, public_key=KEY_B), env=glesys_env)
     res = run.result(TASK)
     assert run.rc != 0 and run.task(TASK)['status'] == 'failed'
     assert 'force: true' in res['msg'] and KEY_A_FP in res['msg'] and KEY_B_FP in res['msg']
-    assert mutating(glesys.calls()) == []
+    assert glesys.mutating(glesys.calls()) == []
 
     # ... in check mode with force: changed, predicted, no write
     run = playbook('sshkey.yml', dict(args, public_key=KEY_B, key_force=True), env=glesys_env, check=True)
     assert run.result(TASK)['changed'] is True and run.result(TASK)['sshkey']['fingerprint'] == KEY_B_FP
-    assert mutating(glesys.calls()) == []
+    assert glesys.mutating(glesys.calls()) == []
     assert stored(glesys) == [('ci-deploy', KEY_A)]
 
     # ... with force: replaced (remove + add)
@@ -81,7 +73,7 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     res = run.result(TASK)
     assert run.rc == 0 and res['changed'] is True
     assert res['diff']['before']['fingerprint'] == KEY_A_FP and res['diff']['after']['fingerprint'] == KEY_B_FP
-    assert mutating(glesys.calls()) == ['sshkey/remove', 'sshkey/add']
+    assert glesys.mutating(glesys.calls()) == ['sshkey/remove', 'sshkey/add']
     assert stored(glesys) == [('ci-deploy', KEY_B)]
 
     # info, filtered by name, credentials through module_defaults of group/hostcraft.cloud.all
@@ -97,15 +89,15 @@ def test_full_lifecycle(glesys, glesys_env, playbook):
     # absent in check mode, absent, absent again
     glesys.calls()
     run = playbook('sshkey.yml', dict(args, key_state='absent'), env=glesys_env, check=True)
-    assert run.result(TASK)['changed'] is True and mutating(glesys.calls()) == []
+    assert run.result(TASK)['changed'] is True and glesys.mutating(glesys.calls()) == []
     run = playbook('sshkey.yml', dict(args, key_state='absent'), env=glesys_env, diff=True)
     res = run.result(TASK)
     assert res['changed'] is True and res['diff']['after'] == {} and res['sshkey'] == {}
-    assert mutating(glesys.calls()) == ['sshkey/remove']
+    assert glesys.mutating(glesys.calls()) == ['sshkey/remove']
     assert stored(glesys) == []
     run = playbook('sshkey.yml', dict(args, key_state='absent'), env=glesys_env)
     assert run.rc == 0 and run.result(TASK)['changed'] is False
-    assert functions(glesys.calls()) == ['sshkey/list']
+    assert glesys.functions(glesys.calls()) == ['sshkey/list']
 
 
 def test_wrong_key_fails_clearly_without_showing_it(glesys, glesys_env, playbook):
@@ -138,7 +130,7 @@ def test_429_then_success_is_retried_once(glesys, glesys_env, playbook):
     run = playbook('sshkey.yml', {'key_name': 'k', 'public_key': KEY_A}, env=glesys_env)
     assert run.rc == 0 and run.result(TASK)['changed'] is True
     calls = glesys.calls()
-    assert [(f, c['status']) for f, c in zip(functions(calls), calls)] == [
+    assert [(f, c['status']) for f, c in zip(glesys.functions(calls), calls)] == [
         ('sshkey/list', 429), ('sshkey/list', 200), ('sshkey/add', 200)]
 
 
@@ -147,7 +139,7 @@ def test_lost_create_answer_is_not_duplicated(glesys, glesys_env, playbook):
     run = playbook('sshkey.yml', {'key_name': 'k', 'public_key': KEY_A}, env=glesys_env)
     assert run.rc == 0, run.stdout
     assert run.result(TASK)['changed'] is True
-    assert functions(glesys.calls()) == ['sshkey/list', 'sshkey/add', 'sshkey/list']
+    assert glesys.functions(glesys.calls()) == ['sshkey/list', 'sshkey/add', 'sshkey/list']
     assert stored(glesys) == [('k', KEY_A)]
 
 
@@ -155,7 +147,7 @@ def test_refused_create_is_retried_after_reread(glesys, glesys_env, playbook):
     glesys.faults({'path': '/sshkey/add', 'action': 'respond', 'status': 503, 'body': 'maintenance', 'times': 1})
     run = playbook('sshkey.yml', {'key_name': 'k', 'public_key': KEY_A}, env=glesys_env)
     assert run.rc == 0, run.stdout
-    assert functions(glesys.calls()) == ['sshkey/list', 'sshkey/add', 'sshkey/list', 'sshkey/add']
+    assert glesys.functions(glesys.calls()) == ['sshkey/list', 'sshkey/add', 'sshkey/list', 'sshkey/add']
     assert stored(glesys) == [('k', KEY_A)]
 
 

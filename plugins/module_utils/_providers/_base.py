@@ -112,6 +112,122 @@ class SshKeyAPI:
         raise NotImplementedError
 
 
+class ServerAPI:
+    """Servers of an account. Every method returns normalized :class:`Server` records."""
+
+    def list(self):
+        """Every server, as complete as one list call allows (``details_complete`` tells)."""
+        raise NotImplementedError
+
+    def details_complete(self):
+        """True when ``list`` already carries addresses and state (no detail call needed)."""
+        return False
+
+    def get(self, server_id):
+        """One server with every detail; raises NotFound."""
+        raise NotImplementedError
+
+    def create(self, spec):
+        """Create from a :class:`ServerSpec`; return the new server (may still be provisioning)."""
+        raise NotImplementedError
+
+    def update(self, server, changes):
+        """Apply ``changes`` (normalized keys: cpu, memory_mb, disk_gb, bandwidth, ...) in place."""
+        raise NotImplementedError
+
+    def delete(self, server, options):
+        raise NotImplementedError
+
+    @staticmethod
+    def validate_create(spec):
+        """Raise ValidationError when ``spec`` lacks what a create needs (before any call)."""
+
+    @staticmethod
+    def image_matches(server, image):
+        """Whether ``image`` names what the server runs."""
+        return (server.image or '').lower() == str(image).lower()
+
+    @staticmethod
+    def editable(server):
+        """Normalized fields an in-place update can change on ``server``."""
+        return set()
+
+
+class PowerAPI:
+    """Power state of one server: ``running``, ``stopped`` or ``unknown``."""
+
+    def state(self, server_id):
+        """Return :class:`PowerState`."""
+        raise NotImplementedError
+
+    def start(self, server_id):
+        raise NotImplementedError
+
+    def stop(self, server_id, hard=False):
+        raise NotImplementedError
+
+    def restart(self, server_id, hard=False):
+        raise NotImplementedError
+
+
+class PtrAPI:
+    """Reverse DNS of IP addresses."""
+
+    def get(self, ip):
+        """Return :class:`Ptr` for ``ip``; raises NotFound when the account does not hold it."""
+        raise NotImplementedError
+
+    def set(self, ip, ptr):
+        """Set ``ptr`` (FQDN with trailing dot); return the new :class:`Ptr`."""
+        raise NotImplementedError
+
+    def reset(self, ip):
+        """Restore the provider's default; return the new :class:`Ptr`."""
+        raise NotImplementedError
+
+    def is_default(self, ptr):
+        """Whether ``ptr`` looks like the provider's generated default."""
+        raise NotImplementedError
+
+
+class DnsRecord:
+    """One record as the API holds it, in the collection's vocabulary.
+
+    ``name`` is relative to the zone (``@`` for the apex), ``type`` upper case, ``value`` in
+    zone-file presentation form (MX ``"10 mail.example.com."``, TXT unquoted), ``ttl`` int.
+    """
+
+    def __init__(self, id, name, type, value, ttl, raw=None):  # pylint: disable=redefined-builtin
+        self.id = id
+        self.name = name
+        self.type = type
+        self.value = value
+        self.ttl = ttl
+        self.raw = raw
+
+    def __repr__(self):
+        return 'DnsRecord(%r, %r, %r, %r, %r)' % (self.id, self.name, self.type, self.value, self.ttl)
+
+
+class DnsAPI:
+    """Records of DNS zones; the record-set logic lives in ``_resources/dns_record.py``."""
+
+    def list_records(self, zone):
+        """Every record of ``zone`` as :class:`DnsRecord`; raises NotFound for a missing zone."""
+        raise NotImplementedError
+
+    def add(self, zone, name, rtype, value, ttl):
+        raise NotImplementedError
+
+    def update(self, zone, record, value, ttl):
+        """Change one record's value and/or TTL in place."""
+        raise NotImplementedError
+
+    def delete(self, zone, record):
+        """Delete one record; already gone is not an error."""
+        raise NotImplementedError
+
+
 class Provider:
     """Base class of an adapter. One instance per account and process."""
 
@@ -160,10 +276,38 @@ class Provider:
 
     # --- resource APIs (adapters override the properties they support) ----------------------
 
+    def _resource(self, feature):
+        self.capabilities.require(feature)
+        raise NotImplementedError  # pragma: no cover - capabilities fail first
+
     @property
     def sshkeys(self):
-        self.capabilities.require('sshkey_info')
-        raise NotImplementedError  # pragma: no cover
+        """:class:`SshKeyAPI`."""
+        return self._resource('sshkey_info')
+
+    @property
+    def servers(self):
+        """:class:`ServerAPI`."""
+        return self._resource('server_info')
+
+    @property
+    def power(self):
+        """:class:`PowerAPI`."""
+        return self._resource('power')
+
+    @property
+    def ptrs(self):
+        """:class:`PtrAPI`."""
+        return self._resource('ptr_info')
+
+    @property
+    def dns(self):
+        """:class:`DnsAPI`."""
+        return self._resource('dns_record_info')
+
+    def images(self):
+        """The catalog: list of dicts ``{provider, id, name, ..., provider_data}``."""
+        return self._resource('image_info')
 
     def close(self):
         self._closed = True

@@ -50,8 +50,26 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
     Provider,
     SshKeyAPI,
 )
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys_servers import (
+    GlesysPower,
+    GlesysPtrs,
+    GlesysServers,
+    api_key_info,
+    list_images,
+)
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys_dns import GlesysDns
 
-CAPABILITIES = Capabilities('glesys', supported=('sshkey', 'sshkey_info'))
+CAPABILITIES = Capabilities(
+    'glesys',
+    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'ptr', 'ptr_info',
+               'sshkey', 'sshkey_info', 'api_key_info', 'image_info', 'inventory', 'dns_record', 'dns_record_info'),
+    unsupported={
+        'api_key': 'GleSYS offers no API-key management over its API; create and delete keys in the control panel '
+                   '(api_key_info shows what the current key may do)',
+        'tag': 'GleSYS servers have no tags or labels',
+        'user': 'panel users are a Skyport feature',
+        'node_info': 'nodes are a Skyport feature',
+    })
 
 _INT_RE = re.compile(r'^-?(0|[1-9][0-9]{0,17})$')
 _FLOAT_RE = re.compile(r'^-?[0-9]+\.[0-9]+$')
@@ -246,13 +264,43 @@ class GlesysProvider(Provider):
             validate_certs=self.validate_certs(), auth=(project, options.get('glesys_api_key')),
             redactor=redactor, describe_error=_describe_error, pool_size=pool_size)
         self.client = GlesysClient(self.http, project)
+        self.project = project
         self._sshkeys = None
+        self._servers = None
 
     @property
     def sshkeys(self):
         if self._sshkeys is None:
             self._sshkeys = GlesysSshKeys(self.client)
         return self._sshkeys
+
+    @property
+    def servers(self):
+        if self._servers is None:
+            self._servers = GlesysServers(self.client)
+        return self._servers
+
+    @property
+    def power(self):
+        return GlesysPower(self.client)
+
+    @property
+    def ptrs(self):
+        return GlesysPtrs(self.client)
+
+    _dns = None
+
+    @property
+    def dns(self):
+        if self._dns is None:
+            self._dns = GlesysDns(self.client)
+        return self._dns
+
+    def images(self):
+        return list_images(self.client)
+
+    def api_key_info(self):
+        return [api_key_info(self.client, self.project)]
 
     def close(self):
         self.http.close()

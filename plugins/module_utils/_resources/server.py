@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
+
+"""``server`` and ``server_info``: identity by name, create/update/delete, bounded waits."""
+
+from __future__ import annotations
+
+from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Resource, reconcile, wait_for
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import NotFound, ValidationError
+from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server, split_public_key
+from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.common import (
+    ambiguous,
+    find_server,
+    match_servers,
+    wait_unlocked,
+)
+
+# Options that only some providers take: provider -> option -> reason it cannot.
+UNSUPPORTED_OPTIONS = {
+    'glesys': {
+        'plan': 'GleSYS has no plans; set cpu, memory_mb and disk_gb',
+        'tags': 'GleSYS servers have no tags or labels',
+        'ports': 'port bindings are a Skyport feature',
+        'user': 'server owners are a Skyport feature',
+        'hostname': 'GleSYS keeps no hostname apart from the name',
+    },
+}
+SIZE_FIELDS = ('cpu', 'memory_mb', 'disk_gb', 'bandwidth')
+
+
+def diff_view(server):
+    """The normalized server without ``provider_data`` (results carry it, diffs do not)."""
+    if server is None:
+        return {}
+    data = server.to_dict()
+    data.pop('provider_data', None)
+    return data
+
+
+def _is_key_text(value):
+    return len(value.split()) >= 2 and value.split()[0].startswith(('ssh-', 'ecdsa-', 'sk-'))
+
+
+class ServerResource(Resource):
+
+    def __init__(self, provider, params, check_mode):
+        self.provider = provider
+        self.api = provider.servers
+        self.params = params
+        self.check_mode = check_mode
+        self.name = params['name']
+        self.timeout = params['wait_timeout']
+        self.extra = dict(params.get('extra') or {})
+
+    def find(self):
+        matches = match_servers(self.api.list(), self.name)
+        if len(matches) > 1:
+            raise ambiguous(self.provider, self.name, matches)
+        if not matches:
+            return None
+        return matches[0] if self.api.details_complete() else self.api.get(matches[0].id)
+
+    def view(self, obj):
+        return diff_view(obj)
+
+    # --- create ----------------------------------------------------------------------------
+
+    def spec(self):
+        spec = dict((k, self.params.get(k)) for k in ('name', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
+                                                      'bandwidth', 'platform', 'root_password', 'extra'))
+        return spec
+
+    def check_create(self):
+        self.api.validate_create(self.spec())
+
+    def _ssh_keys(self):
+        """Public key texts (and stored ids) for ``ssh_keys``: names resolved through the key store."""
+        texts, ids, names = [], [], []
+        for entry in self.params.get('ssh_keys') or []:
+            (texts if _is_key_text(entry) else names).append(entry.strip())
+        if names:
+            stored = self.provider.sshkeys.list()
+            for name in names:
+                found = [k for k in stored if k.name == name]
+                if not found:
+                    raise NotFound('SSH key "%s" not found at %s (ssh_keys names a stored key or gives a public key).'
+                                   % (name, self.provider.title))
+                texts.append(found[0].public_key)
+                ids.append(str(found[0].id))
+        return texts, ids
+
+    def predict_create(self):
+        self._ssh_keys()  # an unknown key name fails in check mode too
+        return Server(provider=self.provider.name, id=None, name=self.name, status=None, power_state='running',
+                      location=self.params.get('location'), image=self.params.get('image'), plan=self.params.get('plan'),
+                      cpu=self.params.get('cpu'), memory_mb=self.params.get('memory_mb'), disk_gb=self.params.get('disk_gb'),
+                      ipv4=[], ipv6=[], public_ipv4=None, tags=self.params.get('tags') or {}, created=None,
+                      provider_data={})
+
+    def create(self):
+        spec = self.spec()
+        spec['ssh_key_texts'], spec['ssh_key_ids'] = self._ssh_keys()
+        return self.api.create(spec)
+
+    def after_create(self, created):
+        if not self.params['wait']:
+            return self.api.get(created.id)
+        return wait_for(lambda: self.api.get(created.id),
+                        lambda s: s.status != 'locked' and s.power_state == 'running', self.timeout,
+                        lambda s: 'status %s, power %s' % (s.status, s.power_state),
+                        'new server %s (%s) to be running and unlocked' % (self.name, created.id))
+
+    # --- update ----------------------------------------------------------------------------
+
+    def changes(self, current):
+        data = current.provider_data or {}
+        for option, have in (('location', current.location), ('platform', data.get('platform'))):
+            want = self.params.get(option)
+            if want is not None and str(want).lower() != str(have or '').lower():
+                raise ValidationError('server "%s" is in %s %s; %s cannot move it to %s (delete and recreate it).'
+                                      % (self.name, option, have, self.provider.title, want))
+        image = self.params.get('image')
+        if image is not None and not self.api.image_matches(current, image):
+            raise ValidationError('server "%s" runs image "%s"; changing it to "%s" needs a reinstall, which %s does '
+                                  'not offer through this collection (delete and recreate it).'
+                                  % (self.name, current.image, image, self.provider.title))
+        editable = self.api.editable(current)
+        changes = {}
+        for option in SIZE_FIELDS:
+            want = self.params.get(option)
+            if want is None or want == getattr(current, option, data.get(option)):
+                continue
+            if option == 'bandwidth':
+                if 'bandwidth' not in editable or want == data.get('bandwidth'):
+                    continue
+            if option == 'disk_gb' and current.disk_gb is not None and want < current.disk_gb:
+                raise ValidationError('server "%s" has a %d GB disk; disks can only grow, not shrink to %d GB.'
+                                      % (self.name, current.disk_gb, want))
+            changes[option] = want
+        description = self.extra.get('description')
+        if description is not None and description != (data.get('description') or ''):
+            changes['description'] = description
+        return changes
+
+    def predict_update(self, current, changes):
+        predicted = Server(**current.to_dict())
+        for key, value in changes.items():
+            if key in Server.FIELDS:
+                setattr(predicted, key, value)
+        return predicted
+
+    def update(self, current, changes):
+        current = wait_unlocked(self.provider, current, self.timeout, 'before editing')
+        self.api.update(current, changes)
+        fresh = self.api.get(current.id)
+        if self.params['wait']:
+            fresh = wait_unlocked(self.provider, fresh, self.timeout, 'the edit to apply')
+        return fresh
+
+    # --- delete ----------------------------------------------------------------------------
+
+    def delete(self, current):
+        current = wait_unlocked(self.provider, current, self.timeout, 'before deleting')
+        self.api.delete(current, {'keep_ips': self.params.get('keep_ips')})
+        if self.params['wait']:
+            wait_for(lambda: [s for s in self.api.list() if s.id == current.id], lambda found: not found, self.timeout,
+                     lambda found: 'still listed' if found else 'gone', 'server %s (%s) to disappear' % (self.name, current.id))
+
+
+def _validate(hm):
+    params = hm.params
+    reasons = UNSUPPORTED_OPTIONS.get(params['provider'], {})
+    for option, reason in sorted(reasons.items()):
+        if params.get(option) not in (None, {}, []):
+            raise ValidationError('provider %s cannot use %s: %s.' % (params['provider'], option, reason))
+    for entry in params.get('ssh_keys') or []:
+        if _is_key_text(entry):
+            split_public_key(entry, 'ssh_keys entry')
+    for option in SIZE_FIELDS + ('wait_timeout',):
+        if params.get(option) is not None and params[option] <= 0:
+            raise ValidationError('%s must be a positive number.' % option)
+    if not params['name'].strip():
+        raise ValidationError('name must not be empty.')
+
+
+def ensure(hm):
+    """``hostcraft.cloud.server``."""
+    _validate(hm)
+    state = hm.params['state']
+    provider = hm.provider('server')
+    provider.capabilities.require('server.delete' if state == 'absent' else 'server')
+    resource = ServerResource(provider, hm.params, hm.check_mode)
+    current = resource.find()
+    if current is None and state == 'present':
+        provider.capabilities.require('server.create')
+    outcome = reconcile(resource, state, hm.check_mode, retries=provider.retries(), current=current)
+    result = outcome.result('server', diff=hm.diff)
+    result['server'] = _final(resource, outcome)
+    return result
+
+
+def _final(resource, outcome):
+    if not outcome.after:
+        return {}
+    data = dict(outcome.after)
+    if data.get('id') and not resource.check_mode:
+        try:
+            return resource.api.get(data['id']).to_dict()
+        except NotFound:
+            return data
+    data.setdefault('provider_data', {})
+    return data
+
+
+def info(hm):
+    """``hostcraft.cloud.server_info``."""
+    provider = hm.provider('server_info')
+    params = hm.params
+    if params.get('server'):
+        servers = [find_server(provider, params['server'])]
+    else:
+        servers = provider.servers.list()
+        if params.get('name'):
+            servers = match_servers(servers, params['name'])
+        if params.get('location'):
+            servers = [s for s in servers if (s.location or '').lower() == params['location'].lower()]
+        if not provider.servers.details_complete():
+            servers = [provider.servers.get(s.id) for s in servers]
+        for key, value in (params.get('tags') or {}).items():
+            servers = [s for s in servers if key in (s.tags or {}) and (value in (None, '') or s.tags[key] == str(value))]
+    return {'changed': False, 'servers': [s.to_dict() for s in sorted(servers, key=lambda s: ((s.name or ''), str(s.id)))]}

@@ -1,0 +1,86 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: power
+short_description: Start, stop and restart servers
+version_added: 0.1.0
+description:
+  - Bring a server to a power state, judged by the state read back from the API. C(restarted) always reports a change.
+  - A server that is locked by a running job is waited for (within O(wait_timeout)) before anything is sent.
+  - "Supported providers: C(glesys) (state from C(server/status); stop is C(soft) by default and C(hard) with
+    O(force); restart is C(server/reboot), or C(server/reset) with O(force))."
+author:
+  - Hostcraft Cloud Developers (@hostcraft)
+options:
+  server:
+    description:
+      - ID or name of the server. A name more than one server has fails; use the ID.
+    type: str
+    required: true
+  state:
+    description:
+      - The power state to reach.
+    type: str
+    choices: [running, stopped, restarted]
+    default: running
+  force:
+    description:
+      - Hard power off / reset instead of a graceful shutdown / reboot.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - hostcraft.cloud.provider
+  - hostcraft.cloud.wait
+  - hostcraft.cloud.attributes
+  - hostcraft.cloud.attributes.ACTIONS
+'''
+
+EXAMPLES = r'''
+- name: Stop gracefully and wait
+  hostcraft.cloud.power:
+    provider: glesys
+    server: web01.example.com
+    state: stopped
+
+- name: Hard reset a hung server
+  hostcraft.cloud.power:
+    provider: glesys
+    server: kvm1000123
+    state: restarted
+    force: true
+'''
+
+RETURN = r'''
+power_state:
+  description: The power state after the task (predicted in check mode).
+  returned: always
+  type: str
+  sample: running
+server:
+  description: The server, shaped like the C(server) return value of M(hostcraft.cloud.server).
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.hostcraft.cloud.plugins.module_utils._module import HostcraftModule, wait_argument_spec
+from ansible_collections.hostcraft.cloud.plugins.module_utils._resources import power
+
+
+def main():
+    module = HostcraftModule(dict(
+        server=dict(type='str', required=True),
+        state=dict(type='str', default='running', choices=['running', 'stopped', 'restarted']),
+        force=dict(type='bool', default=False),
+        **wait_argument_spec()
+    ))
+    module.run(power.ensure)
+
+
+if __name__ == '__main__':
+    main()
