@@ -217,10 +217,11 @@ class DnsAPI:
         raise NotImplementedError
 
     def add(self, zone, name, rtype, value, ttl):
+        """Add one record; return the new :class:`DnsRecord`, or None (the caller re-reads). Never retried blindly."""
         raise NotImplementedError
 
     def update(self, zone, record, value, ttl):
-        """Change one record's value and/or TTL in place."""
+        """Change one record in place; ``value``/``ttl`` None mean "keep". Return the record or None."""
         raise NotImplementedError
 
     def delete(self, zone, record):
