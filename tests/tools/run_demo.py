@@ -61,6 +61,13 @@ def main():
                 return proc.returncode
             match = re.search(r'localhost\s*:\s*ok=\d+\s+changed=(\d+)', proc.stdout)
             changed.append(int(match.group(1)) if match else -1)
+        print('\n=== dynamic inventory (ansible-inventory --graph) ===', flush=True)
+        graph = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i',
+                                os.path.join(ROOT, 'playbooks', 'inventory', 'demo.hostcraft.yml'), '--graph'],
+                               env=env, capture_output=True, text=True, check=False)
+        sys.stdout.write(graph.stdout + graph.stderr)
+        if graph.returncode != 0:
+            return graph.returncode
         print('\ndemo: first run changed=%d, second run changed=%d' % tuple(changed))
         if changed[0] < 1 or changed[1] != 0:
             print('demo: expected changes on the first run and none on the second')
