@@ -11,7 +11,8 @@ module: api_key_info
 short_description: Read API keys (never their secrets)
 version_added: 0.1.0
 description:
-  - Return the account's API keys without secrets.
+  - Return the account's API keys (or those of one server) without secrets, sorted by name.
+  - "Supported providers: C(glesys); C(hostkey) and C(hostup) when their adapters are present."
   - "GleSYS: there is no key management over the API, so this returns one item for the key in use: the project
     as C(name) and what the key may call (C(api/listfunctions)) as C(scopes)."
 author:
@@ -20,6 +21,11 @@ options:
   name:
     description:
       - Only the key with this name.
+    type: str
+  server:
+    description:
+      - Only the per-server keys of this server (ID or name; a name must match exactly one server).
+      - Providers without per-server keys (GleSYS, HostUp) fail before any API call.
     type: str
 extends_documentation_fragment:
   - hostcraft.cloud.provider
@@ -40,7 +46,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 api_keys:
-  description: The keys, without secrets.
+  description: The keys, without secrets, sorted by name.
   returned: always
   type: list
   elements: dict
@@ -62,11 +68,11 @@ api_keys:
       elements: str
       sample: ["server/list"]
     allowed_ips:
-      description: Where the key may be used from, where known.
+      description: Where the key may be used from (normalized, sorted), where known.
       type: list
       elements: str
     server:
-      description: Server of a per-server key.
+      description: ID of the server of a per-server key; V(null) for a key of the account.
       type: str
     notify_method:
       description: Notification method, where the provider has one.
@@ -80,12 +86,15 @@ api_keys:
 '''
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._module import HostcraftModule
-from ansible_collections.hostcraft.cloud.plugins.module_utils._resources import catalog
+from ansible_collections.hostcraft.cloud.plugins.module_utils._resources import api_key
 
 
 def main():
-    module = HostcraftModule(dict(name=dict(type='str')))
-    module.run(catalog.api_key_info)
+    module = HostcraftModule(dict(
+        name=dict(type='str'),
+        server=dict(type='str'),
+    ))
+    module.run(api_key.info)
 
 
 if __name__ == '__main__':

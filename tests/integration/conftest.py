@@ -65,6 +65,12 @@ class Sim:
         """The paths of the calls the simulator flags as mutating."""
         return [c['path'].strip('/') for c in calls if c['mutating']]
 
+    @staticmethod
+    def actions(calls, mutating_only=False):
+        """``module/action`` of form-encoded calls (HOSTKEY): ``eq/on``, ``auth/login`` ..."""
+        return ['%s/%s' % (c['path'].strip('/').replace('.php', ''), c.get('action') or (c.get('form') or {}).get('action'))
+                for c in calls if c['mutating'] or not mutating_only]
+
     def reset(self):
         self.control('POST', 'reset')
 
@@ -170,3 +176,25 @@ def glesys(glesys_server):
 def glesys_env(glesys):
     from tests.simulators import glesys as glesys_sim  # pylint: disable=import-outside-toplevel
     return {'GLESYS_API_URL': glesys.url, 'GLESYS_PROJECT': glesys_sim.PROJECT, 'GLESYS_API_KEY': glesys_sim.API_KEY}
+
+
+@pytest.fixture(scope='session')
+def hostkey_server():
+    handle = launcher.start('hostkey', port=0, power_seconds=0.2, status_seconds=0.1, deploy_seconds=0.5,
+                            reinstall_seconds=0.5, cancel_seconds=0.2, cancel_gone_seconds=0.2)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def hostkey(hostkey_server):
+    sim = Sim(hostkey_server)
+    sim.reset()
+    return sim
+
+
+@pytest.fixture
+def hostkey_env(hostkey, tmp_path):
+    from tests.simulators import hostkey as hostkey_sim  # pylint: disable=import-outside-toplevel
+    return {'HOSTKEY_API_URL': hostkey.url, 'HOSTKEY_API_KEY': hostkey_sim.API_KEY, 'HOSTKEY_PIN': hostkey_sim.PIN,
+            'XDG_CACHE_HOME': str(tmp_path / 'cache')}

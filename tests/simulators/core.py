@@ -331,6 +331,10 @@ class Simulator:
         """The provider state as JSON-able data (called with the lock held)."""
         return {}
 
+    def log_fields(self, request: Request) -> dict:  # pylint: disable=unused-argument
+        """Extra fields for the call-log entry of ``request`` (e.g. the RPC action of a one-URL API)."""
+        return {}
+
     def apply_seed(self, count: int) -> None:
         """Replace the servers with ``count`` seeded ones; default: rebuild everything."""
         self.seed_servers = count
@@ -432,7 +436,7 @@ class Simulator:
 
     def _log(self, request: Request, status: int | None, fault: str | None) -> None:
         with self.lock:
-            self.calls.append({
+            entry = {
                 "seq": next(self._seq),
                 "method": request.method,
                 "path": request.path,
@@ -444,7 +448,10 @@ class Simulator:
                 "status": status,
                 "mutating": bool(self.is_mutating(request)),
                 "fault": fault,
-            })
+            }
+            for key, value in self.log_fields(request).items():
+                entry.setdefault(key, value)  # providers add fields, never replace the common ones
+            self.calls.append(entry)
 
     # -- operations behind the control endpoints ------------------------------
 

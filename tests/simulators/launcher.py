@@ -18,6 +18,7 @@ from .core import SimHTTPServer, Simulator
 # provider name -> "<module relative to this package>:<Simulator subclass>"; new providers add a line.
 PROVIDERS = {
     "glesys": ".glesys:GlesysSimulator",
+    "hostkey": ".hostkey:HostkeySimulator",
 }
 
 HOST = "127.0.0.1"

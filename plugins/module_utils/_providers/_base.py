@@ -138,6 +138,28 @@ class ServerAPI:
     def delete(self, server, options):
         raise NotImplementedError
 
+    # Ordering / cancelling costs money (needs ``allow_paid``); a reinstall wipes the disk (needs ``force``).
+    paid = False
+    can_reinstall = False
+
+    def by_id(self, ref):
+        """The server whose ID is ``ref`` (details may be partial), or None."""
+        found = [s for s in self.list() if str(s.id) == str(ref)]
+        return found[0] if found else None
+
+    def by_name(self, name):
+        """Every server named ``name`` (case-insensitive; details may be partial)."""
+        wanted = name.strip().lower()
+        return [s for s in self.list() if (s.name or '').strip().lower() == wanted]
+
+    def deleting(self, server):
+        """True while a deletion (cancellation) of ``server`` is already under way."""
+        return False
+
+    def reinstall(self, server, spec):
+        """Reinstall ``server`` from ``spec['image']`` (wipes the disk); return the server."""
+        raise NotImplementedError
+
     @staticmethod
     def validate_create(spec):
         """Raise ValidationError when ``spec`` lacks what a create needs (before any call)."""
@@ -173,15 +195,19 @@ class PowerAPI:
 class PtrAPI:
     """Reverse DNS of IP addresses."""
 
-    def get(self, ip):
-        """Return :class:`Ptr` for ``ip``; raises NotFound when the account does not hold it."""
+    def get(self, ip, server_id=None):
+        """Return :class:`Ptr` for ``ip`` (several PTRs joined by newlines); NotFound when not held.
+
+        ``server_id`` is the server holding ``ip`` when the caller knows it (HOSTKEY needs it and
+        looks it up otherwise); other providers ignore it.
+        """
         raise NotImplementedError
 
-    def set(self, ip, ptr):
-        """Set ``ptr`` (FQDN with trailing dot); return the new :class:`Ptr`."""
+    def set(self, ip, ptr, server_id=None):
+        """Set ``ptr`` (FQDN with trailing dot) as the only PTR; return the new :class:`Ptr`."""
         raise NotImplementedError
 
-    def reset(self, ip):
+    def reset(self, ip, server_id=None):
         """Restore the provider's default; return the new :class:`Ptr`."""
         raise NotImplementedError
 
@@ -227,6 +253,52 @@ class DnsAPI:
     def delete(self, zone, record):
         """Delete one record; already gone is not an error."""
         raise NotImplementedError
+
+
+class TagAPI:
+    """Key/value tags of one server."""
+
+    def list(self, server_id):
+        """``{name: value}`` of the server's user tags (system tags left out)."""
+        raise NotImplementedError
+
+    def set(self, server_id, name, value):
+        """Create or change one tag (``value`` may be empty)."""
+        raise NotImplementedError
+
+    def remove(self, server_id, name):
+        """Remove one tag; already gone is not an error."""
+        raise NotImplementedError
+
+    def protected(self, name):
+        """Why the tag ``name`` must not be touched (a system tag), or None."""
+        return None
+
+
+class ApiKeyAPI:
+    """API keys of the account (or of one server). Secrets only ever come from ``create``."""
+
+    # Which optional ApiKey fields the provider has (the rest fail before any call when set).
+    fields = frozenset()
+
+    def list(self, server_id=None):
+        """Every key (or the keys of ``server_id``) as :class:`ApiKey` without ``secret``."""
+        raise NotImplementedError
+
+    def create(self, spec):
+        """Create from ``spec`` (dict of ApiKey fields); return the :class:`ApiKey` with ``secret`` set."""
+        raise NotImplementedError
+
+    def update(self, key, spec):
+        """Change ``key`` so it matches ``spec`` (only the given fields); return the new :class:`ApiKey`."""
+        raise NotImplementedError
+
+    def delete(self, key):
+        raise NotImplementedError
+
+    def in_use(self, key):
+        """True when ``key`` may be the key this collection authenticates with (never delete or disable it)."""
+        return False
 
 
 class Provider:
@@ -305,6 +377,16 @@ class Provider:
     def dns(self):
         """:class:`DnsAPI`."""
         return self._resource('dns_record_info')
+
+    @property
+    def tags(self):
+        """:class:`TagAPI`."""
+        return self._resource('tag')
+
+    @property
+    def api_keys(self):
+        """:class:`ApiKeyAPI`."""
+        return self._resource('api_key_info')
 
     def images(self):
         """The catalog: list of dicts ``{provider, id, name, ..., provider_data}``."""

@@ -26,7 +26,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._model import (
     as_list,
     as_str,
 )
-from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import PowerAPI, PtrAPI, ServerAPI
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import ApiKeyAPI, PowerAPI, PtrAPI, ServerAPI
 
 CREATE_ARGS = ('datacenter', 'platform', 'hostname', 'templatename', 'disksize', 'memorysize', 'cpucores', 'bandwidth',
                'description', 'ip', 'ipv6', 'users', 'rootpassword', 'sshkey', 'sshkeyids', 'backupschedules',
@@ -235,16 +235,16 @@ class GlesysPtrs(PtrAPI):
         details = payload.get('details') if isinstance(payload.get('details'), dict) else {}
         return Ptr(ip=ip, ptr=as_str(details.get('ptr')) or None), details
 
-    def get(self, ip):
+    def get(self, ip, server_id=None):
         return self._details('ip/details', {'ipaddress': ip}, ip)[0]
 
     def details(self, ip):
         return self._details('ip/details', {'ipaddress': ip}, ip)[1]
 
-    def set(self, ip, ptr):
+    def set(self, ip, ptr, server_id=None):
         return self._details('ip/setptr', {'ipaddress': ip, 'data': ptr}, ip)[0]
 
-    def reset(self, ip):
+    def reset(self, ip, server_id=None):
         return self._details('ip/resetptr', {'ipaddress': ip}, ip)[0]
 
     def is_default(self, ptr):
@@ -284,3 +284,18 @@ def api_key_info(client, project):
                     scopes.append('%s/%s' % (module, name))
     return ApiKey(id=None, name=project, server=None, allowed_ips=None, active=True, scopes=sorted(scopes),
                   notify_method=None, notify_address=None, secret=None, provider_data={'projectkey': project})
+
+
+class GlesysApiKeys(ApiKeyAPI):
+    """Read-only: the one key in use (no key management exists over the API; ``api_key`` fails first)."""
+
+    fields = frozenset()
+
+    def __init__(self, client, project):
+        self.client = client
+        self.project = project
+
+    def list(self, server_id=None):
+        if server_id is not None:
+            return []  # GleSYS keys belong to the project, never to one server
+        return [api_key_info(self.client, self.project)]

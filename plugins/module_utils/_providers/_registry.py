@@ -21,6 +21,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
     Provider,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.glesys import GlesysProvider
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostkey import HostkeyProvider
 
 
 class _PendingProvider(Provider):
@@ -39,10 +40,7 @@ def _pending(name, title, url, credentials):
 
 ADAPTERS = {
     'glesys': GlesysProvider,
-    'hostkey': _pending('hostkey', 'HOSTKEY', 'https://invapi.hostkey.com', (
-        Credential('hostkey_api_key', 'HOSTKEY_API_KEY'),
-        Credential('hostkey_pin', 'HOSTKEY_PIN', required=False),
-    )),
+    'hostkey': HostkeyProvider,
     'serverspace': _pending('serverspace', 'Serverspace', 'https://api.serverspace.us', (
         Credential('serverspace_api_key', 'SERVERSPACE_API_KEY'),
     )),

@@ -51,10 +51,10 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
     SshKeyAPI,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys_servers import (
+    GlesysApiKeys,
     GlesysPower,
     GlesysPtrs,
     GlesysServers,
-    api_key_info,
     list_images,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys_dns import GlesysDns
@@ -299,8 +299,13 @@ class GlesysProvider(Provider):
     def images(self):
         return list_images(self.client)
 
-    def api_key_info(self):
-        return [api_key_info(self.client, self.project)]
+    _api_keys = None
+
+    @property
+    def api_keys(self):
+        if self._api_keys is None:
+            self._api_keys = GlesysApiKeys(self.client, self.project)
+        return self._api_keys
 
     def close(self):
         self.http.close()

@@ -5,7 +5,7 @@
 
 # This module_utils is PRIVATE and should only be used by this collection. Breaking changes can occur any time.
 
-"""Read-only catalog modules: ``image_info`` and ``api_key_info``; ``api_key`` capability gate."""
+"""Read-only catalog module ``image_info``."""
 
 from __future__ import annotations
 
@@ -18,17 +18,3 @@ def images(hm):
         wanted = hm.params['name'].lower()
         items = [i for i in items if wanted in ((i.get('name') or '').lower(), str(i.get('id')).lower())]
     return {'changed': False, 'images': items}
-
-
-def api_key_info(hm):
-    """``hostcraft.cloud.api_key_info``: never secrets."""
-    provider = hm.provider('api_key_info')
-    keys = provider.api_key_info()
-    if hm.params.get('name'):
-        keys = [k for k in keys if k.name == hm.params['name']]
-    result = []
-    for key in keys:
-        data = key.to_dict()
-        data.pop('secret', None)
-        result.append(data)
-    return {'changed': False, 'api_keys': result}

@@ -29,16 +29,16 @@ def find_server(provider, ref, details=True):
     if ref is None or not str(ref).strip():
         raise ValidationError('server must not be empty.')
     ref = str(ref).strip()
-    servers = provider.servers.list()
-    by_id = [s for s in servers if str(s.id) == ref]
-    matches = by_id or match_servers(servers, ref)
+    api = provider.servers
+    found = api.by_id(ref)
+    matches = [found] if found is not None else api.by_name(ref)
     if not matches:
         raise NotFound('server "%s" not found at %s (no server has that ID or name).' % (ref, provider.title))
     if len(matches) > 1:
         raise ambiguous(provider, ref, matches)
-    if not details or provider.servers.details_complete():
+    if not details or api.details_complete():
         return matches[0]
-    return provider.servers.get(matches[0].id)
+    return api.get(matches[0].id)
 
 
 def wait_unlocked(provider, server, timeout, what='a running job to finish'):

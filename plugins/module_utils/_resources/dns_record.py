@@ -33,7 +33,7 @@ import re
 import time
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Outcome, create_once
-from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import NotFound, ValidationError
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import ApiError, NotFound, ValidationError
 
 # The types a record set can be managed for, in every provider (SOA belongs to the zone).
 RECORD_TYPES = ('A', 'AAAA', 'CAA', 'CNAME', 'MX', 'NS', 'PTR', 'SRV', 'TXT')
@@ -372,6 +372,8 @@ class RecordSet:
     # applying
 
     def apply(self, plan, current):
+        if getattr(self.api, 'set_writes', False):
+            return self._apply_set(plan)
         spec = self.spec
         known = set(str(m.record.id) for m in current)
         after = []
@@ -391,6 +393,31 @@ class RecordSet:
         touched = set(id(r) for r, dummy, dummy2 in plan.updates)
         after.extend(m for m in plan.after if m.record is not None and id(m.record) not in touched)
         return after
+
+    def _apply_set(self, plan):
+        """For APIs that write whole record sets (HOSTKEY pdns): one call, then verified by a re-read."""
+        spec = self.spec
+        values = [m.value for m in plan.after]
+        ttls = [m.ttl for m in plan.after if m.ttl is not None]
+        ttl = spec.ttl if spec.ttl is not None else (min(ttls) if ttls else DEFAULT_TTL)
+        if not values:
+            self.api.delete_set(spec.zone, spec.name, spec.type)
+        elif plan.deletes and not plan.adds and not plan.updates:
+            gone = [canonical_value(spec.type, r.value, strict=False) for r in plan.deletes]
+            self.api.delete_set(spec.zone, spec.name, spec.type, gone)
+        else:
+            self.api.replace_set(spec.zone, spec.name, spec.type, values, ttl)
+        fresh = self.read()
+        if sorted(m.value for m in fresh) != sorted(values) and values:
+            # The API added to the set instead of replacing it: rewrite the set once.
+            self.api.delete_set(spec.zone, spec.name, spec.type)
+            self.api.replace_set(spec.zone, spec.name, spec.type, values, ttl)
+            fresh = self.read()
+        if sorted(m.value for m in fresh) != sorted(values):
+            raise ApiError('%s did not store the record set %s %s as asked: it holds %s instead of %s.'
+                           % (self.provider, spec.fqdn(), spec.type, sorted(m.value for m in fresh) or 'nothing',
+                              sorted(values) or 'nothing'), provider=None)
+        return fresh
 
     def _add_once(self, value, ttl, known):
         spec = self.spec

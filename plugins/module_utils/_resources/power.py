@@ -50,6 +50,6 @@ def ensure(hm):
     result = outcome.result('power_state', diff=hm.diff)
     result['power_state'] = after
     result['server'] = provider.servers.get(server.id).to_dict()
-    if hm.check_mode:
+    if hm.check_mode or result['server']['power_state'] == 'unknown':
         result['server']['power_state'] = after
     return result

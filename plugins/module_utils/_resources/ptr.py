@@ -27,11 +27,11 @@ def normalize_ip(ip):
 
 
 def normalize_ptr(ptr):
-    """Lower case with exactly one trailing dot; None stays None."""
+    """Lower case with exactly one trailing dot; None stays None. Several PTRs stay newline-joined, sorted."""
     if ptr is None:
         return None
-    text = str(ptr).strip().lower().rstrip('.')
-    return text + '.' if text else None
+    names = sorted(set(n.strip().lower().rstrip('.') + '.' for n in str(ptr).split('\n') if n.strip().rstrip('.')))
+    return '\n'.join(names) or None
 
 
 def validate_ptr(ptr):
@@ -56,24 +56,26 @@ def ensure(hm):
             raise ValidationError('ptr is required with state=present.')
         want = validate_ptr(params['ptr'])
     provider = hm.provider('ptr')
+    where = {}
     if params.get('server'):
         server = find_server(provider, params['server'])
         if ip not in [normalize_ip(a) for a in (server.ipv4 or []) + (server.ipv6 or [])]:
             raise ValidationError('IP address %s is not an address of server %s (%s) at %s.'
                                   % (ip, server.name, server.id, provider.title))
+        where['server_id'] = server.id
     api = provider.ptrs
-    current = api.get(ip)
+    current = api.get(ip, **where)
     before = view(current)
     if state == 'present':
         changed = before['ptr'] != want
         after = {'ip': ip, 'ptr': want}
         if changed and not hm.check_mode:
-            after = view(api.set(ip, want))
+            after = view(api.set(ip, want, **where))
     else:
         changed = not api.is_default(before['ptr'])
         after = {'ip': ip, 'ptr': None} if changed else before
         if changed and not hm.check_mode:
-            after = view(api.reset(ip))
+            after = view(api.reset(ip, **where))
     outcome = Outcome(changed, before, after, after)
     return outcome.result('ptr', diff=hm.diff)
 
@@ -85,10 +87,16 @@ def info(hm):
         raise ValidationError('one of ip or server is required.')
     ips = [normalize_ip(params['ip'])] if params.get('ip') else []
     provider = hm.provider('ptr_info')
+    where = {}
     if params.get('server'):
         server = find_server(provider, params['server'])
         addresses = [normalize_ip(a) for a in (server.ipv4 or []) + (server.ipv6 or [])]
         if ips and ips[0] not in addresses:
             raise ValidationError('IP address %s is not an address of server %s (%s).' % (ips[0], server.name, server.id))
         ips = ips or addresses
-    return {'changed': False, 'ptrs': [view(provider.ptrs.get(ip)) for ip in ips]}
+        where['server_id'] = server.id
+    ptrs = []
+    for ip in ips:
+        names = (normalize_ptr(provider.ptrs.get(ip, **where).ptr) or '').split('\n')
+        ptrs.extend({'ip': ip, 'ptr': name or None} for name in names)
+    return {'changed': False, 'ptrs': ptrs}

@@ -12,10 +12,10 @@ from __future__ import annotations
 from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Resource, reconcile, wait_for
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import NotFound, ValidationError
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server, split_public_key
+from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.tag import sync_tags
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.common import (
     ambiguous,
     find_server,
-    match_servers,
     wait_unlocked,
 )
 
@@ -27,6 +27,17 @@ UNSUPPORTED_OPTIONS = {
         'ports': 'port bindings are a Skyport feature',
         'user': 'server owners are a Skyport feature',
         'hostname': 'GleSYS keeps no hostname apart from the name',
+    },
+    'hostkey': {
+        'cpu': 'HOSTKEY sizes servers by preset; set plan',
+        'memory_mb': 'HOSTKEY sizes servers by preset; set plan',
+        'disk_gb': 'HOSTKEY sizes servers by preset; set plan',
+        'bandwidth': 'HOSTKEY sets bandwidth through traffic plans (extra.traffic_plan)',
+        'platform': 'HOSTKEY has no platform choice',
+        'ports': 'port bindings are a Skyport feature',
+        'user': 'server owners are a Skyport feature',
+        'hostname': 'HOSTKEY keeps the hostname as the name',
+        'keep_ips': 'HOSTKEY releases the addresses with the server',
     },
 }
 SIZE_FIELDS = ('cpu', 'memory_mb', 'disk_gb', 'bandwidth')
@@ -57,7 +68,7 @@ class ServerResource(Resource):
         self.extra = dict(params.get('extra') or {})
 
     def find(self):
-        matches = match_servers(self.api.list(), self.name)
+        matches = self.api.by_name(self.name)
         if len(matches) > 1:
             raise ambiguous(self.provider, self.name, matches)
         if not matches:
@@ -70,9 +81,9 @@ class ServerResource(Resource):
     # --- create ----------------------------------------------------------------------------
 
     def spec(self):
-        spec = dict((k, self.params.get(k)) for k in ('name', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
-                                                      'bandwidth', 'platform', 'root_password', 'extra'))
-        return spec
+        return dict((k, self.params.get(k)) for k in ('name', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
+                                                      'bandwidth', 'platform', 'root_password', 'extra', 'wait',
+                                                      'wait_timeout'))
 
     def check_create(self):
         self.api.validate_create(self.spec())
@@ -107,6 +118,10 @@ class ServerResource(Resource):
         return self.api.create(spec)
 
     def after_create(self, created):
+        if created is None:  # ordered, not waited for: nothing to show yet
+            return self.predict_create()
+        if self.params.get('tags'):
+            self._sync_tags(created, self.params['tags'])
         if not self.params['wait']:
             return self.api.get(created.id)
         return wait_for(lambda: self.api.get(created.id),
@@ -123,13 +138,28 @@ class ServerResource(Resource):
             if want is not None and str(want).lower() != str(have or '').lower():
                 raise ValidationError('server "%s" is in %s %s; %s cannot move it to %s (delete and recreate it).'
                                       % (self.name, option, have, self.provider.title, want))
+        plan = self.params.get('plan')
+        if plan is not None and plan not in (current.plan, (current.provider_data or {}).get('preset_id')):
+            raise ValidationError('server "%s" has plan %s; %s cannot change the plan in place (change it in the '
+                                  'provider\'s panel, or delete and recreate the server).'
+                                  % (self.name, current.plan, self.provider.title))
+        changes = {}
         image = self.params.get('image')
         if image is not None and not self.api.image_matches(current, image):
-            raise ValidationError('server "%s" runs image "%s"; changing it to "%s" needs a reinstall, which %s does '
-                                  'not offer through this collection (delete and recreate it).'
-                                  % (self.name, current.image, image, self.provider.title))
+            if not self.api.can_reinstall:
+                raise ValidationError('server "%s" runs image "%s"; changing it to "%s" needs a reinstall, which %s does '
+                                      'not offer through this collection (delete and recreate it).'
+                                      % (self.name, current.image, image, self.provider.title))
+            if not self.params['force']:
+                raise ValidationError('server "%s" runs image "%s"; changing it to "%s" reinstalls the server and wipes '
+                                      'its disks. Set force: true to do that.' % (self.name, current.image, image))
+            changes['image'] = image
+        wanted_tags = self.params.get('tags')
+        if wanted_tags:
+            wanted = dict((str(k), '' if v is None else str(v)) for k, v in wanted_tags.items())
+            if any((current.tags or {}).get(k) != v for k, v in wanted.items()):
+                changes['tags'] = wanted
         editable = self.api.editable(current)
-        changes = {}
         for option in SIZE_FIELDS:
             want = self.params.get(option)
             if want is None or want == getattr(current, option, data.get(option)):
@@ -149,13 +179,27 @@ class ServerResource(Resource):
     def predict_update(self, current, changes):
         predicted = Server(**current.to_dict())
         for key, value in changes.items():
-            if key in Server.FIELDS:
+            if key == 'tags':
+                predicted.tags = dict(current.tags or {}, **value)
+            elif key in Server.FIELDS:
                 setattr(predicted, key, value)
         return predicted
 
+    def _sync_tags(self, server, wanted):
+        sync_tags(self.provider, server.id, wanted, check_mode=False)
+
     def update(self, current, changes):
+        changes = dict(changes)
         current = wait_unlocked(self.provider, current, self.timeout, 'before editing')
-        self.api.update(current, changes)
+        if 'image' in changes:
+            spec = self.spec()
+            spec['image'] = changes.pop('image')
+            spec['ssh_key_texts'], spec['ssh_key_ids'] = self._ssh_keys()
+            current = self.api.reinstall(current, spec)
+        if 'tags' in changes:
+            self._sync_tags(current, changes.pop('tags'))
+        if changes:
+            self.api.update(current, changes)
         fresh = self.api.get(current.id)
         if self.params['wait']:
             fresh = wait_unlocked(self.provider, fresh, self.timeout, 'the edit to apply')
@@ -165,7 +209,8 @@ class ServerResource(Resource):
 
     def delete(self, current):
         current = wait_unlocked(self.provider, current, self.timeout, 'before deleting')
-        self.api.delete(current, {'keep_ips': self.params.get('keep_ips')})
+        self.api.delete(current, {'keep_ips': self.params.get('keep_ips'), 'wait': self.params['wait'],
+                                  'wait_timeout': self.timeout})
         if self.params['wait']:
             wait_for(lambda: [s for s in self.api.list() if s.id == current.id], lambda found: not found, self.timeout,
                      lambda found: 'still listed' if found else 'gone', 'server %s (%s) to disappear' % (self.name, current.id))
@@ -175,7 +220,7 @@ def _validate(hm):
     params = hm.params
     reasons = UNSUPPORTED_OPTIONS.get(params['provider'], {})
     for option, reason in sorted(reasons.items()):
-        if params.get(option) not in (None, {}, []):
+        if params.get(option) not in (None, {}, [], False):
             raise ValidationError('provider %s cannot use %s: %s.' % (params['provider'], option, reason))
     for entry in params.get('ssh_keys') or []:
         if _is_key_text(entry):
@@ -195,8 +240,16 @@ def ensure(hm):
     provider.capabilities.require('server.delete' if state == 'absent' else 'server')
     resource = ServerResource(provider, hm.params, hm.check_mode)
     current = resource.find()
+    if current is not None and state == 'absent' and provider.servers.deleting(current):
+        current = None  # its cancellation is already under way
     if current is None and state == 'present':
         provider.capabilities.require('server.create')
+        if provider.servers.paid and not hm.params['allow_paid']:
+            raise ValidationError('server "%s" does not exist; ordering a %s server costs money, so set allow_paid: true '
+                                  'to order it.' % (hm.params['name'], provider.title))
+    if current is not None and state == 'absent' and provider.servers.paid and not hm.params['allow_paid']:
+        raise ValidationError('deleting server "%s" (%s) cancels a paid %s service; set allow_paid: true to request the '
+                              'cancellation.' % (hm.params['name'], current.id, provider.title))
     outcome = reconcile(resource, state, hm.check_mode, retries=provider.retries(), current=current)
     result = outcome.result('server', diff=hm.diff)
     result['server'] = _final(resource, outcome)
@@ -223,9 +276,7 @@ def info(hm):
     if params.get('server'):
         servers = [find_server(provider, params['server'])]
     else:
-        servers = provider.servers.list()
-        if params.get('name'):
-            servers = match_servers(servers, params['name'])
+        servers = provider.servers.by_name(params['name']) if params.get('name') else provider.servers.list()
         if params.get('location'):
             servers = [s for s in servers if (s.location or '').lower() == params['location'].lower()]
         if not provider.servers.details_complete():

@@ -12,6 +12,7 @@ answers. A request that does not match the next step, or a step left over, fails
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 import requests
 from requests.adapters import BaseAdapter
@@ -21,7 +22,8 @@ from requests.structures import CaseInsensitiveDict
 class Step:
 
     def __init__(self, method, url, status=200, body='', json_body=None, headers=None,
-                 expect_json=None, expect_headers=None, raise_exc=None, content_type='application/json'):
+                 expect_json=None, expect_headers=None, raise_exc=None, content_type='application/json',
+                 expect_form=None):
         self.method = method
         self.url = url
         self.status = status
@@ -32,6 +34,7 @@ class Step:
         self.expect_json = expect_json
         self.expect_headers = expect_headers or {}
         self.raise_exc = raise_exc
+        self.expect_form = expect_form
 
 
 class Conversation(BaseAdapter):
@@ -51,6 +54,10 @@ class Conversation(BaseAdapter):
             assert request.headers.get(name) == value, 'header %s: %r != %r' % (name, request.headers.get(name), value)
         if step.expect_json is not None:
             assert json.loads(request.body) == step.expect_json
+        if step.expect_form is not None:
+            body = request.body.decode() if isinstance(request.body, bytes) else (request.body or '')
+            assert parse_qsl(body, keep_blank_values=True) == list(step.expect_form), \
+                'form %r != %r' % (parse_qsl(body, keep_blank_values=True), list(step.expect_form))
         if step.raise_exc is not None:
             raise step.raise_exc
         response = requests.Response()
