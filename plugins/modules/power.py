@@ -14,7 +14,9 @@ description:
   - Bring a server to a power state, judged by the state read back from the API. C(restarted) always reports a change.
   - A server that is locked by a running job is waited for (within O(wait_timeout)) before anything is sent.
   - "Supported providers: C(glesys) (state from C(server/status); stop is C(soft) by default and C(hard) with
-    O(force); restart is C(server/reboot), or C(server/reset) with O(force))."
+    O(force); restart is C(server/reboot), or C(server/reset) with O(force)), C(hostkey) (state from the
+    asynchronous C(eq/status); C(eq/on), C(eq/off) or C(eq/hard_off) with O(force), C(eq/reboot); the PIN is sent
+    when O(hostkey_pin) is set)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -16,6 +16,8 @@ description:
   - "Supported providers: C(glesys). GleSYS generates its default PTRs (C(...-static.glesys.net.)); a PTR that
     does not look like one is treated as custom, so O(state=absent) resets it (C(ip/resetptr)) and check mode
     predicts that without calling it."
+  - "HOSTKEY: an IP may have several PTRs; O(ptr) becomes the only one. O(state=absent) clears them (HOSTKEY has no
+    generated default). The server holding O(ip) is looked up when O(server) is not given."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -15,13 +15,19 @@ description:
     that more than one server has fails (use the ID with the other modules).
   - Only the options you set are compared. Options a provider cannot change in place (location, platform,
     image) fail with a clear message instead of recreating the server.
-  - "Supported providers: C(glesys). Other providers fail before any API call."
+  - "Supported providers: C(glesys), C(hostkey). Other providers fail before any API call."
   - "GleSYS: O(location) is the data center, O(image) the template (name, id or tag such as C(debian-12)),
     O(platform) is C(KVM) (default) or C(VMware). CPU, memory, disk (grow only) and, on VMware where the
     server supports it, bandwidth are changed in place with C(server/edit); KVM applies CPU and memory live.
     C(extra) may carry C(description) (also compared and edited), C(ip), C(ipv6) (default C(any)),
     C(backupschedules), C(cloudconfig), C(cloudconfigparams), C(campaigncode) and C(username)
     (the login user created on KVM, default C(hostcraft))."
+  - "HOSTKEY: the server is found by its C(hostname) tag. Ordering a missing server costs money and needs
+    O(allow_paid=true), O(plan) (preset), O(location), O(image) (OS name or id) and O(root_password); the order
+    is never sent twice. A different O(image) reinstalls the server (wipes its disks) only with O(force=true).
+    O(state=absent) requests the cancellation, again only with O(allow_paid=true). Sizes come from the preset:
+    O(cpu), O(memory_mb) and O(disk_gb) fail. O(tags) sets the given tags. C(extra) may carry C(traffic_plan),
+    C(deploy_period) and other C(eq/order_instance) fields."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

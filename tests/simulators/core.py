@@ -231,12 +231,13 @@ class FaultRule:
     headers: dict = field(default_factory=dict)
     body: str = ""
     seconds: float = 0.0
+    match: dict = field(default_factory=dict)  # call-log fields that must be equal, e.g. {"action": "order_instance"}
 
     @classmethod
     def from_dict(cls, data) -> FaultRule:
         if not isinstance(data, dict):
             raise BadRequest("a fault rule must be a JSON object")
-        unknown = set(data) - {"action", "path", "method", "times", "status", "headers", "body", "seconds"}
+        unknown = set(data) - {"action", "path", "method", "times", "status", "headers", "body", "seconds", "match"}
         if unknown:
             raise BadRequest(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
         action = data.get("action")
@@ -252,6 +253,7 @@ class FaultRule:
                 headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
                 body=str(data.get("body") or ""),
                 seconds=float(data.get("seconds", 0.0)),
+                match={str(k): v for k, v in (data.get("match") or {}).items()},
             )
         except (TypeError, ValueError, AttributeError) as exc:
             raise BadRequest(f"invalid fault rule: {exc}") from exc
@@ -263,8 +265,10 @@ class FaultRule:
             raise BadRequest("fault rule 'seconds' must not be negative")
         return rule
 
-    def matches(self, request: Request) -> bool:
+    def matches(self, request: Request, fields: dict | None = None) -> bool:
         if self.method and self.method != request.method:
+            return False
+        if self.match and any((fields or {}).get(key) != value for key, value in self.match.items()):
             return False
         return not self.path or self.path == norm_path(request.path)
 
@@ -278,6 +282,7 @@ class FaultRule:
         return {
             "action": self.action, "path": self.path, "method": self.method, "times": self.times,
             "status": self.status, "headers": self.headers, "body": self.body, "seconds": self.seconds,
+            "match": self.match,
         }
 
 
@@ -427,7 +432,7 @@ class Simulator:
     def _take_fault(self, request: Request) -> FaultRule | None:
         with self.lock:
             for index, rule in enumerate(self.faults):
-                if rule.matches(request):
+                if rule.matches(request, self.log_fields(request)):
                     rule.times -= 1
                     if rule.times <= 0:
                         del self.faults[index]

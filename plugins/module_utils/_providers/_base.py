@@ -152,6 +152,11 @@ class ServerAPI:
         wanted = name.strip().lower()
         return [s for s in self.list() if (s.name or '').strip().lower() == wanted]
 
+    @staticmethod
+    def ready(server):
+        """Whether a new server is done provisioning (unlocked and running)."""
+        return server.status != 'locked' and server.power_state == 'running'
+
     def deleting(self, server):
         """True while a deletion (cancellation) of ``server`` is already under way."""
         return False

@@ -159,7 +159,7 @@ class HostkeyServers(ServerAPI):
         self.provider = provider
 
     def list(self):
-        body = self.client.call('eq', 'update_servers')
+        body = self.refresh()
         ids = _ids(body.get('servers'))
         if 'servers' not in body:
             ids = _ids(self.client.call('eq', 'list').get('servers'))
@@ -180,8 +180,18 @@ class HostkeyServers(ServerAPI):
         except NotFound:
             return None
 
+    @staticmethod
+    def ready(server):
+        # eq/show carries no power state; the deploy callback already said the server is up
+        return True
+
+    def refresh(self):
+        """``eq/update_servers``: the token learns servers ordered since it was issued; returns the answer."""
+        return self.client.call('eq', 'update_servers')
+
     def by_name(self, name):
         wanted = name.strip().lower()
+        self.refresh()
         ids = None
         for action in ('user_search', 'search_user'):
             try:
@@ -277,7 +287,13 @@ class HostkeyServers(ServerAPI):
         if self.client.pin:
             fields['pin'] = self.client.pin
         fields.update(extra)
-        before = set(s.id for s in self.list())
+        snapshot = self.refresh()
+        pending = sorted(snapshot.get('deploy_keys') or {}) if isinstance(snapshot.get('deploy_keys'), dict) else []
+        if pending:
+            raise ApiError('HOSTKEY is still deploying invoice(s) %s; ordering now could buy a second server. Wait until '
+                           'the deploy is done and rerun: the server is then found by its hostname.' % ', '.join(pending),
+                           provider='hostkey')
+        before = set(_ids(snapshot.get('servers')))
         try:
             body = self.client.call('eq', 'order_instance', fields=fields, idempotent=False)
         except AmbiguousError as exc:
@@ -298,7 +314,7 @@ class HostkeyServers(ServerAPI):
         key = {}
 
         def poll():
-            body = self.client.call('eq', 'update_servers')
+            body = self.refresh()
             deploy = body.get('deploy_keys')
             if isinstance(deploy, dict) and invoice and as_str(deploy.get(invoice)):
                 key['callback'] = as_str(deploy.get(invoice))
@@ -313,6 +329,7 @@ class HostkeyServers(ServerAPI):
             body = self.client.wait_callback(key['callback'], timeout, 'the deploy of invoice %s' % invoice)
             context = body.get('context') if isinstance(body.get('context'), dict) else {}
             server_id = as_str(context.get('id'))
+            new = [i for i in _ids(self.refresh().get('servers')) if i not in before]
         if not server_id:
             matches = [s for s in (self.get(i) for i in new) if (s.name or '').lower() == spec['name'].lower()]
             server_id = matches[0].id if matches else (new[0] if len(new) == 1 else None)
@@ -335,7 +352,7 @@ class HostkeyServers(ServerAPI):
             fields['ssh_key'] = keys[0]
         if self.client.pin:
             fields['pin'] = self.client.pin
-        self.client.call('eq', 'update_servers')
+        self.refresh()
         body = self.client.call('eq', 'order_instance', fields=fields, idempotent=False)
         key = as_str(body.get('callback'))
         if key and spec.get('wait', True):

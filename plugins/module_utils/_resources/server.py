@@ -124,8 +124,7 @@ class ServerResource(Resource):
             self._sync_tags(created, self.params['tags'])
         if not self.params['wait']:
             return self.api.get(created.id)
-        return wait_for(lambda: self.api.get(created.id),
-                        lambda s: s.status != 'locked' and s.power_state == 'running', self.timeout,
+        return wait_for(lambda: self.api.get(created.id), self.api.ready, self.timeout,
                         lambda s: 'status %s, power %s' % (s.status, s.power_state),
                         'new server %s (%s) to be running and unlocked' % (self.name, created.id))
 
