@@ -22,6 +22,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.glesys import GlesysProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostkey import HostkeyProvider
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.serverspace import ServerspaceProvider
 
 
 class _PendingProvider(Provider):
@@ -41,9 +42,7 @@ def _pending(name, title, url, credentials):
 ADAPTERS = {
     'glesys': GlesysProvider,
     'hostkey': HostkeyProvider,
-    'serverspace': _pending('serverspace', 'Serverspace', 'https://api.serverspace.us', (
-        Credential('serverspace_api_key', 'SERVERSPACE_API_KEY'),
-    )),
+    'serverspace': ServerspaceProvider,
     'hostup': _pending('hostup', 'HostUp', 'https://cloud.hostup.se', (
         Credential('hostup_api_key', 'HOSTUP_API_KEY'),
     )),

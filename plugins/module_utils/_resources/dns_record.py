@@ -470,12 +470,25 @@ def group_sets(zone, records):
     return sorted(views, key=lambda v: (v['record'] != APEX, v['record'], v['type']))
 
 
+def check_provider_limits(provider, spec):
+    """What this provider's DNS cannot store (types, TTLs) fails before any call."""
+    dns = provider.dns
+    types = getattr(dns, 'types', None)
+    if types and spec.type not in types:
+        raise ValidationError('provider %s cannot manage %s records: its DNS takes %s.'
+                              % (provider.name, spec.type, ', '.join(sorted(types))))
+    check = getattr(dns, 'check_ttl', None)
+    if check is not None and spec.state == 'present':
+        check(spec.ttl)
+
+
 def ensure(hm):
     """``hostcraft.cloud.dns_record``."""
     params = hm.params
     spec = RecordSetSpec(params['zone'], params['record'], params['type'], params.get('values'),
                          params.get('ttl'), params['state'])
     provider = hm.provider('dns_record')
+    check_provider_limits(provider, spec)
     rrset = RecordSet(provider.dns, spec, provider.title, retries=provider.retries())
     return rrset.reconcile(hm.check_mode).result('record', diff=hm.diff)
 

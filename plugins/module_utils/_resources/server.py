@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Resource, reconcile, wait_for
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import NotFound, ValidationError
-from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server, split_public_key
+from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server, key_material, split_public_key
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.tag import sync_tags
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.common import (
     ambiguous,
@@ -39,6 +39,15 @@ UNSUPPORTED_OPTIONS = {
         'hostname': 'HOSTKEY keeps the hostname as the name',
         'keep_ips': 'HOSTKEY releases the addresses with the server',
     },
+    'serverspace': {
+        'plan': 'Serverspace has no plans; set cpu, memory_mb and disk_gb',
+        'platform': 'Serverspace has no platform choice',
+        'root_password': 'the Serverspace API takes no root password (it generates one; use ssh_keys)',
+        'ports': 'port bindings are a Skyport feature',
+        'user': 'server owners are a Skyport feature',
+        'hostname': 'Serverspace keeps the hostname as the name',
+        'keep_ips': 'Serverspace releases the addresses with the server',
+    },
 }
 SIZE_FIELDS = ('cpu', 'memory_mb', 'disk_gb', 'bandwidth')
 
@@ -50,6 +59,13 @@ def diff_view(server):
     data = server.to_dict()
     data.pop('provider_data', None)
     return data
+
+
+def _same_key(stored, text):
+    try:
+        return key_material(stored) == key_material(text)
+    except ValidationError:
+        return False
 
 
 def _is_key_text(value):
@@ -83,7 +99,7 @@ class ServerResource(Resource):
     def spec(self):
         return dict((k, self.params.get(k)) for k in ('name', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
                                                       'bandwidth', 'platform', 'root_password', 'extra', 'wait',
-                                                      'wait_timeout'))
+                                                      'wait_timeout', 'tags'))
 
     def check_create(self):
         self.api.validate_create(self.spec())
@@ -93,8 +109,16 @@ class ServerResource(Resource):
         texts, ids, names = [], [], []
         for entry in self.params.get('ssh_keys') or []:
             (texts if _is_key_text(entry) else names).append(entry.strip())
-        if names:
+        by_id = getattr(self.api, 'ssh_keys_by_id', False)
+        if names or (texts and by_id):
             stored = self.provider.sshkeys.list()
+            if by_id:
+                for text in texts:
+                    found = [k for k in stored if k.public_key and _same_key(k.public_key, text)]
+                    if not found:
+                        raise NotFound('%s installs only stored SSH keys, and this public key is not stored; add it with '
+                                       'hostcraft.cloud.sshkey first, or name a stored key.' % self.provider.title)
+                    ids.append(str(found[0].id))
             for name in names:
                 found = [k for k in stored if k.name == name]
                 if not found:
@@ -120,7 +144,7 @@ class ServerResource(Resource):
     def after_create(self, created):
         if created is None:  # ordered, not waited for: nothing to show yet
             return self.predict_create()
-        if self.params.get('tags'):
+        if self.params.get('tags') and not getattr(self.api, 'tags_on_create', False):
             self._sync_tags(created, self.params['tags'])
         if not self.params['wait']:
             return self.api.get(created.id)
