@@ -198,3 +198,23 @@ def hostkey_env(hostkey, tmp_path):
     from tests.simulators import hostkey as hostkey_sim  # pylint: disable=import-outside-toplevel
     return {'HOSTKEY_API_URL': hostkey.url, 'HOSTKEY_API_KEY': hostkey_sim.API_KEY, 'HOSTKEY_PIN': hostkey_sim.PIN,
             'XDG_CACHE_HOME': str(tmp_path / 'cache')}
+
+
+@pytest.fixture(scope='session')
+def serverspace_server():
+    handle = launcher.start('serverspace', port=0, task_seconds=0.3)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def serverspace(serverspace_server):
+    sim = Sim(serverspace_server)
+    sim.reset()
+    return sim
+
+
+@pytest.fixture
+def serverspace_env(serverspace):
+    from tests.simulators import serverspace as serverspace_sim  # pylint: disable=import-outside-toplevel
+    return {'SERVERSPACE_API_URL': serverspace.url, 'SERVERSPACE_API_KEY': serverspace_sim.API_KEY}

@@ -19,6 +19,8 @@ from .core import SimHTTPServer, Simulator
 PROVIDERS = {
     "glesys": ".glesys:GlesysSimulator",
     "hostkey": ".hostkey:HostkeySimulator",
+    "hostup": ".hostup:HostupSimulator",
+    "serverspace": ".serverspace:ServerspaceSimulator",
 }
 
 HOST = "127.0.0.1"

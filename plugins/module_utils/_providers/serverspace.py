@@ -418,7 +418,7 @@ class ServerspaceSshKeys(SshKeyAPI):
 
 def check_ttl(ttl):
     if ttl is not None and ttl not in TTLS:
-        raise ValidationError('Serverspace cannot use ttl %s: its TTLs are %s seconds.'
+        raise ValidationError('provider serverspace cannot use ttl %s: its TTLs are %s seconds.'
                               % (ttl, ', '.join(str(t) for t in sorted(TTLS))))
 
 
