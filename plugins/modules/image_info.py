@@ -12,7 +12,8 @@ short_description: List the provider's images, templates and presets
 version_added: 0.1.0
 description:
   - Return the provider's catalog of what a server can be created from.
-  - "Supported providers: C(glesys) (templates per platform from C(server/templates)), C(hostkey) (OS images and presets, told apart by C(kind))."
+  - "Supported providers: C(glesys) (templates per platform from C(server/templates)), C(hostkey) (OS images and presets, told apart by C(kind)),
+    C(serverspace) (images with their locations, and the locations with their size options)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Return one server (O(server)) or every server matching the filters, normalized, with the provider's own
     record (minus secrets) under C(provider_data).
-  - "Supported providers: C(glesys), C(hostkey)."
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup) (terminated, cancelled and fraud-flagged services are left
+    out)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

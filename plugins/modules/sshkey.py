@@ -15,7 +15,8 @@ description:
   - The key is identified by O(name). Key material is compared by key type and base64 blob; the comment does
     not count. Stored keys cannot be edited, so different material under the same name is replaced
     (delete, then add) only with O(force=true).
-  - "Supported providers: C(glesys), C(hostkey). Other providers fail before any API call with a message saying they are not
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup) (a key whose delete gate is closed, for example by a
+    pending order, fails with the gate's reason). Other providers fail before any API call with a message saying they are not
     supported yet."
 author:
   - Hostcraft Cloud Developers (@hostcraft)

@@ -18,7 +18,7 @@ description:
     any change, with a message saying why.
   - Names longer than 32 characters and values longer than 256 characters fail before any API call; a provider
     may have stricter rules.
-  - "Supported providers: those with server tags (C(hostkey)). GleSYS servers have no
+  - "Supported providers: those with server tags (C(hostkey), C(serverspace) — stored there as C(k=v) strings). GleSYS servers have no
     tags: the module fails before any API call."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
