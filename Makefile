@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv demo test sanity units integration build clean
+.PHONY: all venv demo test pytest sanity units integration build clean
 
 all: test
 
@@ -35,10 +35,18 @@ integration: $(STAMP)
 build: $(STAMP)
 	$(BIN)/ansible-galaxy collection build --force --output-path build
 
+# Unit and integration tests also run on the oldest supported ansible-core (2.18) in a second venv.
+VENV_218 ?= .venv-218
+
 test: $(STAMP)
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory build
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(MAKE) --no-print-directory VENV=$(VENV_218) ANSIBLE_CORE='ansible-core>=2.18,<2.19' pytest
+	$(MAKE) --no-print-directory pytest
+
+pytest: $(STAMP)
+	$(BIN)/python -c 'import ansible; print("pytest with ansible-core", ansible.__version__)'
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/unit tests/integration
 
 clean:
 	rm -rf build tests/output .pytest_cache

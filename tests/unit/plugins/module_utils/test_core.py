@@ -193,7 +193,7 @@ def test_wait_for_times_out_naming_last_state():
 
 
 def test_capabilities_fail_before_any_call():
-    for name in ('hostup', 'skyport'):
+    for name in ('skyport',):
         with pytest.raises(Unsupported, match='provider %s cannot manage SSH keys: not supported yet' % name):
             open_provider(name, {}, 'sshkey')
 
