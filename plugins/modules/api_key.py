@@ -23,7 +23,8 @@ description:
     and it is never part of the diff."
   - The key the task itself authenticates with is never deleted or deactivated (O(active=false)); the module fails
     and says so.
-  - "Supported providers: C(hostkey); C(hostup) when its adapter is present; GleSYS fails before any call
+  - "Supported providers: C(hostkey), C(hostup) (O(scopes) required to create; O(active) and O(scopes) are
+    written with a full replace of the key; O(server), O(allowed_ips) and O(notify_method) fail); GleSYS fails before any call
     (no key management over its API: create keys in the control panel; M(hostcraft.cloud.api_key_info) shows what
     the current key may do)."
   - An option the provider's keys do not have fails before any API call with C(provider X cannot ...).

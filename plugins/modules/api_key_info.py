@@ -12,7 +12,7 @@ short_description: Read API keys (never their secrets)
 version_added: 0.1.0
 description:
   - Return the account's API keys (or those of one server) without secrets, sorted by name.
-  - "Supported providers: C(glesys), C(hostkey); C(hostup) when its adapter is present."
+  - "Supported providers: C(glesys), C(hostkey), C(hostup)."
   - "GleSYS: there is no key management over the API, so this returns one item for the key in use: the project
     as C(name) and what the key may call (C(api/listfunctions)) as C(scopes)."
 author:

@@ -16,7 +16,11 @@ description:
   - "Supported providers: C(glesys) (state from C(server/status); stop is C(soft) by default and C(hard) with
     O(force); restart is C(server/reboot), or C(server/reset) with O(force)), C(hostkey) (state from the
     asynchronous C(eq/status); C(eq/on), C(eq/off) or C(eq/hard_off) with O(force), C(eq/reboot); the PIN is sent
-    when O(hostkey_pin) is set)."
+    when O(hostkey_pin) is set), C(hostup) (state from C(/vps/{id}/status); C(start), C(shutdown) or C(stop) with
+    O(force), C(restart) or C(reset) with O(force); each action's gate must be open, else the module fails with its
+    reason and sends nothing; a VPS in a transition or a job is waited out, then the decision is made again; the job
+    of each action is followed to its end), C(serverspace) (C(power/on), C(power/shutdown) or C(power/off) with O(force),
+    C(power/reboot) or C(power/reset) with O(force); each a task the module follows, judged by C(is_power_on))."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

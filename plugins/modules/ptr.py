@@ -13,11 +13,14 @@ version_added: 0.1.0
 description:
   - Set the PTR of O(ip) to O(ptr), or with O(state=absent) restore the provider's default.
   - PTRs are compared lower case with exactly one trailing dot, so C(Web01.Example.com) equals C(web01.example.com.).
-  - "Supported providers: C(glesys). GleSYS generates its default PTRs (C(...-static.glesys.net.)); a PTR that
+  - "Supported providers: C(glesys), C(hostkey), C(hostup). GleSYS generates its default PTRs (C(...-static.glesys.net.)); a PTR that
     does not look like one is treated as custom, so O(state=absent) resets it (C(ip/resetptr)) and check mode
     predicts that without calling it."
   - "HOSTKEY: an IP may have several PTRs; O(ptr) becomes the only one. O(state=absent) clears them (HOSTKEY has no
     generated default). The server holding O(ip) is looked up when O(server) is not given."
+  - "HostUp: PTRs are read from and set over the VPS network route (C(update_rdns)). Its defaults look like
+    C(<number>.hostup.se.); O(state=absent) sets that default again when another address of the VPS still shows it,
+    and otherwise fails with C(provider hostup cannot reset a PTR ...) (the API has no reset call)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -12,7 +12,7 @@ short_description: Read reverse DNS (PTR) of IP addresses
 version_added: 0.1.0
 description:
   - Return the PTR of O(ip), or of every address of O(server).
-  - "Supported providers: C(glesys), C(hostkey) (one item per PTR; an IP may have several)."
+  - "Supported providers: C(glesys), C(hostkey) (one item per PTR; an IP may have several), C(hostup)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -15,7 +15,12 @@ description:
     that more than one server has fails (use the ID with the other modules).
   - Only the options you set are compared. Options a provider cannot change in place (location, platform,
     image) fail with a clear message instead of recreating the server.
-  - "Supported providers: C(glesys), C(hostkey). Other providers fail before any API call."
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call."
+  - "HostUp: there is no API to order or cancel a VPS, so the module manages VPS that exist: O(name) is the VPS name or
+    its C(vps_...) ID, O(state=present) on an existing VPS only reads, and a missing VPS or O(state=absent) fails
+    with C(provider hostup cannot ...) before any write (also in check mode). O(hostname) sets the host name HostUp
+    keeps apart from the name (C(PUT /vps/{id}/hostname)); RV(hostname_change) reports what the API did to reverse
+    DNS. Sizes, image, location, tags and the other create options fail before any call."
   - "GleSYS: O(location) is the data center, O(image) the template (name, id or tag such as C(debian-12)),
     O(platform) is C(KVM) (default) or C(VMware). CPU, memory, disk (grow only) and, on VMware where the
     server supports it, bandwidth are changed in place with C(server/edit); KVM applies CPU and memory live.
@@ -104,7 +109,10 @@ options:
     type: str
   hostname:
     description:
-      - Host name kept apart from the name (HostUp only).
+      - Host name kept apart from the name (HostUp only), an FQDN, compared case-insensitively without a trailing
+        dot. Other providers fail before any API call.
+      - At HostUp a hostname change may rewrite PTRs that still hold the provider default; change the hostname before
+        setting PTRs with M(hostcraft.cloud.ptr).
     type: str
   allow_paid:
     description:
@@ -133,6 +141,12 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Set the hostname of an existing HostUp VPS (HostUp VPS are ordered in the customer portal)
+  hostcraft.cloud.server:
+    provider: hostup
+    name: web-01
+    hostname: web-01.example.com
+
 - name: A KVM server at GleSYS with a stored SSH key
   hostcraft.cloud.server:
     provider: glesys
@@ -236,8 +250,29 @@ server:
       description: Creation time, where the provider has it.
       type: str
     provider_data:
-      description: The provider's own record, minus secrets.
+      description: The provider's own record, minus secrets. With O(hostname) (HostUp) it carries C(hostname).
       type: dict
+hostname_change:
+  description:
+    - What the API reported when O(hostname) was changed (HostUp), including what its reverse-DNS protection did
+      to the PTRs of the VPS.
+  returned: when the hostname was changed (not in check mode)
+  type: dict
+  contains:
+    hostname:
+      description: The hostname the API stored.
+      type: str
+      sample: app.example.com
+    normalized:
+      description: Whether the API normalized the hostname it was given.
+      type: bool
+    reload_recommended:
+      description: Whether HostUp recommends a reboot to apply the change.
+      type: bool
+    reverse_dns:
+      description: HostUp's C(reverseDnsProtection) report (C(status) is C(not_changed), C(restored) or C(partial_failure)).
+      type: dict
+      sample: {"status": "restored", "monitoredIpCount": 1, "changesDetected": 1, "restoredIps": ["203.0.113.10"]}
 '''
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._module import HostcraftModule, wait_argument_spec

@@ -158,63 +158,48 @@ def call(playbook):
     return run
 
 
-@pytest.fixture(scope='session')
-def glesys_server():
-    handle = launcher.start('glesys', port=0, lock_seconds=1.0, power_seconds=0.5)
-    yield handle
-    handle.stop()
+def _simulator(provider, knobs, env_of):
+    """The three fixtures of one provider: the session's simulator, a reset wrapper, and its env vars."""
+
+    @pytest.fixture(scope='session')
+    def server():
+        handle = launcher.start(provider, port=0, **knobs)
+        handle.defaults = dict((k, v) for k, v in Sim(handle).control('GET', 'config').items() if k != 'provider')
+        yield handle
+        handle.stop()
+
+    @pytest.fixture
+    def sim(request):
+        handle = request.getfixturevalue('%s_server' % provider)
+        wrapper = Sim(handle)
+        wrapper.control('POST', 'config', dict(handle.defaults))  # knobs a test changed do not leak
+        wrapper.control('DELETE', 'faults')
+        wrapper.reset()
+        wrapper.obj = handle.sim
+        return wrapper
+
+    @pytest.fixture
+    def env(request, tmp_path):
+        module = __import__('tests.simulators.%s' % provider, fromlist=['API_KEY'])
+        return env_of(request.getfixturevalue(provider), module, tmp_path)
+
+    return server, sim, env
 
 
-@pytest.fixture
-def glesys(glesys_server):
-    sim = Sim(glesys_server)
-    sim.reset()
-    return sim
+glesys_server, glesys, glesys_env = _simulator(
+    'glesys', {'lock_seconds': 1.0, 'power_seconds': 0.5},
+    lambda sim, mod, tmp: {'GLESYS_API_URL': sim.url, 'GLESYS_PROJECT': mod.PROJECT, 'GLESYS_API_KEY': mod.API_KEY})
 
+hostkey_server, hostkey, hostkey_env = _simulator(
+    'hostkey', {'power_seconds': 0.2, 'status_seconds': 0.1, 'deploy_seconds': 0.5, 'reinstall_seconds': 0.5,
+                'cancel_seconds': 0.2, 'cancel_gone_seconds': 0.2},
+    lambda sim, mod, tmp: {'HOSTKEY_API_URL': sim.url, 'HOSTKEY_API_KEY': mod.API_KEY, 'HOSTKEY_PIN': mod.PIN,
+                           'XDG_CACHE_HOME': str(tmp / 'cache')})
 
-@pytest.fixture
-def glesys_env(glesys):
-    from tests.simulators import glesys as glesys_sim  # pylint: disable=import-outside-toplevel
-    return {'GLESYS_API_URL': glesys.url, 'GLESYS_PROJECT': glesys_sim.PROJECT, 'GLESYS_API_KEY': glesys_sim.API_KEY}
+hostup_server, hostup, hostup_env = _simulator(
+    'hostup', {'job_seconds': 0.3, 'dns_pending_seconds': 0.3, 'provision_seconds': 1.0},
+    lambda sim, mod, tmp: {'HOSTUP_API_URL': sim.url, 'HOSTUP_API_KEY': mod.API_KEY})
 
-
-@pytest.fixture(scope='session')
-def hostkey_server():
-    handle = launcher.start('hostkey', port=0, power_seconds=0.2, status_seconds=0.1, deploy_seconds=0.5,
-                            reinstall_seconds=0.5, cancel_seconds=0.2, cancel_gone_seconds=0.2)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def hostkey(hostkey_server):
-    sim = Sim(hostkey_server)
-    sim.reset()
-    return sim
-
-
-@pytest.fixture
-def hostkey_env(hostkey, tmp_path):
-    from tests.simulators import hostkey as hostkey_sim  # pylint: disable=import-outside-toplevel
-    return {'HOSTKEY_API_URL': hostkey.url, 'HOSTKEY_API_KEY': hostkey_sim.API_KEY, 'HOSTKEY_PIN': hostkey_sim.PIN,
-            'XDG_CACHE_HOME': str(tmp_path / 'cache')}
-
-
-@pytest.fixture(scope='session')
-def serverspace_server():
-    handle = launcher.start('serverspace', port=0, task_seconds=0.3)
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def serverspace(serverspace_server):
-    sim = Sim(serverspace_server)
-    sim.reset()
-    return sim
-
-
-@pytest.fixture
-def serverspace_env(serverspace):
-    from tests.simulators import serverspace as serverspace_sim  # pylint: disable=import-outside-toplevel
-    return {'SERVERSPACE_API_URL': serverspace.url, 'SERVERSPACE_API_KEY': serverspace_sim.API_KEY}
+serverspace_server, serverspace, serverspace_env = _simulator(
+    'serverspace', {'task_seconds': 0.3},
+    lambda sim, mod, tmp: {'SERVERSPACE_API_URL': sim.url, 'SERVERSPACE_API_KEY': mod.API_KEY})

@@ -71,10 +71,9 @@ def test_server_lifecycle(serverspace, serverspace_env, call):
 
 
 def test_busy_object_is_retried(serverspace, serverspace_env, call):
+    busy = {"errors": [{"code": -4000, "message": "A conflict occurred during a concurrent change of the object"}]}
     serverspace.faults({'path': '/api/v1/servers/l1s10001/power/shutdown', 'action': 'respond', 'status': 400,
-                        'headers': {'Content-Type': 'application/json'},
-                        'body': json.dumps({"errors": [{"code": -4000, "message": "A conflict occurred during a "
-                                                                                 "concurrent change of the object"}]})})
+                        'headers': {'Content-Type': 'application/json'}, 'body': json.dumps(busy)})
     run, res = call('power', dict(SS, server='web-01', state='stopped'), env=serverspace_env)
     assert run.rc == 0 and res['changed'] is True, res
     posts = [c for c in serverspace.calls() if c['method'] == 'POST']

@@ -398,4 +398,8 @@ class Provider:
         return self._resource('image_info')
 
     def close(self):
+        """Close the adapter's HTTP session (``self.http``) if it has one."""
+        http = getattr(self, 'http', None)
+        if http is not None and not self._closed:
+            http.close()
         self._closed = True

@@ -22,6 +22,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.glesys import GlesysProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostkey import HostkeyProvider
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostup import HostupProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.serverspace import ServerspaceProvider
 
 
@@ -43,9 +44,7 @@ ADAPTERS = {
     'glesys': GlesysProvider,
     'hostkey': HostkeyProvider,
     'serverspace': ServerspaceProvider,
-    'hostup': _pending('hostup', 'HostUp', 'https://cloud.hostup.se', (
-        Credential('hostup_api_key', 'HOSTUP_API_KEY'),
-    )),
+    'hostup': HostupProvider,
     'skyport': _pending('skyport', 'Skyport', None, (
         Credential('skyport_url', 'SKYPORT_URL', secret=False),
         Credential('skyport_api_key', 'SKYPORT_API_KEY'),

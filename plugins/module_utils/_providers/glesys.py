@@ -306,7 +306,3 @@ class GlesysProvider(Provider):
         if self._api_keys is None:
             self._api_keys = GlesysApiKeys(self.client, self.project)
         return self._api_keys
-
-    def close(self):
-        self.http.close()
-        super().close()

@@ -759,7 +759,3 @@ class HostkeyProvider(Provider):
                         'provider_data': item}
         images.extend(presets.values())
         return sorted(images, key=lambda i: (i['kind'], i['name'] or ''))
-
-    def close(self):
-        self.http.close()
-        super().close()

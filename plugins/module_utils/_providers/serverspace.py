@@ -587,7 +587,3 @@ class ServerspaceProvider(Provider):
                 result.append({'provider': 'serverspace', 'kind': 'location', 'id': as_str(item.get('id')),
                                'name': as_str(item.get('id')), 'provider_data': item})
         return result
-
-    def close(self):
-        self.http.close()
-        super().close()

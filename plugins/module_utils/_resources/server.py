@@ -48,6 +48,24 @@ UNSUPPORTED_OPTIONS = {
         'hostname': 'Serverspace keeps the hostname as the name',
         'keep_ips': 'Serverspace releases the addresses with the server',
     },
+    'hostup': {
+        'location': 'HostUp VPS are ordered in the customer portal; the API manages existing VPS only',
+        'image': 'HostUp installs the OS when a VPS is ordered in the customer portal; reinstalls are not offered here',
+        'plan': 'HostUp VPS are ordered in the customer portal; the API manages existing VPS only',
+        'cpu': 'HostUp VPS are resized in the customer portal',
+        'memory_mb': 'HostUp VPS are resized in the customer portal',
+        'disk_gb': 'HostUp VPS are resized in the customer portal',
+        'bandwidth': 'HostUp sets bandwidth with the product ordered in the customer portal',
+        'platform': 'HostUp has no platform choice',
+        'ssh_keys': 'HostUp installs SSH keys when a VPS is ordered (manage stored keys with hostcraft.cloud.sshkey)',
+        'root_password': 'HostUp VPS are ordered in the customer portal; the API manages existing VPS only',
+        'tags': 'the HostUp API shows VPS tags but cannot set them',
+        'extra': 'HostUp VPS are ordered in the customer portal; there are no create arguments',
+        'ports': 'port bindings are a Skyport feature',
+        'user': 'server owners are a Skyport feature',
+        'allow_paid': 'HostUp orders and cancels nothing over the API',
+        'keep_ips': 'HostUp cancels VPS in the customer portal only',
+    },
 }
 SIZE_FIELDS = ('cpu', 'memory_mb', 'disk_gb', 'bandwidth')
 
@@ -82,6 +100,7 @@ class ServerResource(Resource):
         self.name = params['name']
         self.timeout = params['wait_timeout']
         self.extra = dict(params.get('extra') or {})
+        self.hostname_change = None  # what the API reported when the hostname was set (HostUp)
 
     def find(self):
         matches = self.api.by_name(self.name)
@@ -89,10 +108,17 @@ class ServerResource(Resource):
             raise ambiguous(self.provider, self.name, matches)
         if not matches:
             return None
-        return matches[0] if self.api.details_complete() else self.api.get(matches[0].id)
+        found = matches[0] if self.api.details_complete() else self.api.get(matches[0].id)
+        if self.params.get('hostname') is not None:
+            # Providers that keep a hostname apart from the name (HostUp) read it only when it is managed.
+            found.provider_data = dict(found.provider_data or {}, hostname=self.api.read_hostname(found))
+        return found
 
     def view(self, obj):
-        return diff_view(obj)
+        data = diff_view(obj)
+        if data and self.params.get('hostname') is not None:
+            data['hostname'] = (obj.provider_data or {}).get('hostname')
+        return data
 
     # --- create ----------------------------------------------------------------------------
 
@@ -197,6 +223,9 @@ class ServerResource(Resource):
         description = self.extra.get('description')
         if description is not None and description != (data.get('description') or ''):
             changes['description'] = description
+        hostname = self.params.get('hostname')
+        if hostname is not None and not self.api.same_hostname(data.get('hostname'), hostname):
+            changes['hostname'] = hostname
         return changes
 
     def predict_update(self, current, changes):
@@ -204,6 +233,8 @@ class ServerResource(Resource):
         for key, value in changes.items():
             if key == 'tags':
                 predicted.tags = dict(current.tags or {}, **value)
+            elif key == 'hostname':
+                predicted.provider_data = dict(current.provider_data or {}, hostname=value)
             elif key in Server.FIELDS:
                 setattr(predicted, key, value)
         return predicted
@@ -221,9 +252,13 @@ class ServerResource(Resource):
             current = self.api.reinstall(current, spec)
         if 'tags' in changes:
             self._sync_tags(current, changes.pop('tags'))
+        if 'hostname' in changes:
+            self.hostname_change = self.api.set_hostname(current, changes.pop('hostname'))
         if changes:
             self.api.update(current, changes)
         fresh = self.api.get(current.id)
+        if self.hostname_change is not None:
+            fresh.provider_data = dict(fresh.provider_data or {}, hostname=self.hostname_change.get('hostname'))
         if self.params['wait']:
             fresh = wait_unlocked(self.provider, fresh, self.timeout, 'the edit to apply')
         return fresh
@@ -261,6 +296,12 @@ def ensure(hm):
     state = hm.params['state']
     provider = hm.provider('server')
     provider.capabilities.require('server.delete' if state == 'absent' else 'server')
+    if hm.params.get('hostname') is not None:
+        check = getattr(provider.servers, 'validate_hostname', None)
+        if check is None:  # the adapter has no set_hostname/read_hostname either
+            raise ValidationError('provider %s cannot use hostname: it keeps no hostname apart from the name.'
+                                  % provider.name)
+        check(hm.params['hostname'])
     resource = ServerResource(provider, hm.params, hm.check_mode)
     current = resource.find()
     if current is not None and state == 'absent' and provider.servers.deleting(current):
@@ -276,6 +317,12 @@ def ensure(hm):
     outcome = reconcile(resource, state, hm.check_mode, retries=provider.retries(), current=current)
     result = outcome.result('server', diff=hm.diff)
     result['server'] = _final(resource, outcome)
+    if result['server'] and 'hostname' in outcome.after:
+        result['server'].pop('hostname', None)  # the diff shows it; the server carries it in provider_data
+        result['server']['provider_data'] = dict(result['server'].get('provider_data') or {},
+                                                 hostname=outcome.after['hostname'])
+    if resource.hostname_change is not None:
+        result['hostname_change'] = resource.hostname_change
     return result
 
 
