@@ -28,8 +28,11 @@ description:
     that contain C({) or C(}) need the mark and carry it; the others cannot be read as templates and stay
     plain, which keeps C(ansible-inventory --list) free of C(__ansible_unsafe) objects (AWX imports them
     literally).
-  - "Supported providers: C(glesys). Other providers fail before any API call with a message saying they
-    are not supported yet."
+  - "Supported providers: C(glesys) (C(server/list) plus concurrent C(server/details)), C(hostkey)
+    (C(eq/update_servers) plus concurrent C(eq/show); host name from the C(hostname) tag; the C(Password) tag never
+    reaches host variables), C(serverspace) (one C(GET servers)), C(hostup) (C(GET /api/v2/vps) pages plus the
+    network of each VPS; terminated, cancelled and fraud-flagged services are left out). C(skyport) fails before
+    any API call with a message saying it is not supported yet."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 requirements:
