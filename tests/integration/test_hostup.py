@@ -106,10 +106,11 @@ def test_power(hostup, hostup_env, call):
 
 
 def test_power_gates_and_transitions(hostup, hostup_env, call):
-    # app-01's restart is gated (a backup is running): the reason, and no POST
-    run, res = call('power', dict(HU, server='app-01', state='restarted'), env=hostup_env)
-    assert run.rc != 0 and 'A backup is running' in res['msg'] and 'backup_in_progress' in res['msg']
-    assert writes(hostup.calls()) == []
+    # app-01's restart is gated (a backup is running): the reason, and no POST; check mode predicts the refusal
+    for check in (True, False):
+        run, res = call('power', dict(HU, server='app-01', state='restarted'), env=hostup_env, check=check)
+        assert run.rc != 0 and 'A backup is running' in res['msg'] and 'backup_in_progress' in res['msg']
+        assert writes(hostup.calls()) == []
     # a VPS in a transition: wait, then decide again (provisioning ends running: nothing to send)
     hostup.control('POST', 'config', {'provision': 'db-01'})
     run, res = call('power', dict(HU, server='db-01', state='running'), env=hostup_env)

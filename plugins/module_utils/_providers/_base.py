@@ -196,6 +196,9 @@ class PowerAPI:
     def restart(self, server_id, hard=False):
         raise NotImplementedError
 
+    def check(self, server_id, state, hard=False):
+        """Raise when the provider would refuse to bring ``server_id`` to ``state`` (used by check mode)."""
+
 
 class PtrAPI:
     """Reverse DNS of IP addresses."""

@@ -414,6 +414,15 @@ class HostupPower(PowerAPI):
             self.client.sleep(delay)
             recheck, attempt = True, attempt + 1
 
+    def check(self, server_id, state, hard=False):
+        """Check mode: a closed gate (other than "not ready", which a real run waits out) fails as the run would."""
+        action = {'running': 'start', 'stopped': 'stop' if hard else 'shutdown',
+                  'restarted': 'reset' if hard else 'restart'}[state]
+        allowed, reason, code = _gate(self.servers.details(server_id), ACTIONS[action][1])
+        if not allowed and code != NOT_READY:
+            raise ApiError('HostUp does not allow %s on VPS %s now: %s%s.' % (
+                action, server_id, reason or 'no reason given', ' (%s)' % code if code else ''), provider='hostup')
+
     def start(self, server_id):
         self._act(server_id, 'start', lambda p: p.power_state != 'running')
 

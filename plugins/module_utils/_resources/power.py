@@ -34,6 +34,8 @@ def ensure(hm):
                            lambda p: 'power %s, locked' % p.power_state, 'server %s (%s) to unlock' % (server.name, server.id))
     before = current.power_state
     act = state == 'restarted' or before != TARGET[state]
+    if act and hm.check_mode:
+        power.check(server.id, state, hard=force)  # predict a refusal exactly as the real run would meet it
     if act and not hm.check_mode:
         if state == 'running':
             power.start(server.id)
