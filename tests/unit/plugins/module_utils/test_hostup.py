@@ -417,6 +417,7 @@ def test_power_check_mode_reads_only():
     hu = provider()
     conv = conversation(hu, [Step('GET', V2 + 'vps?name=web-01&limit=100', json_body=page([WEB])),
                              Step('GET', V2 + 'vps/%s/status' % VPS, json_body=STATUS),
+                             Step('GET', V2 + 'vps/%s/details' % VPS, json_body=details(canShutdown=(True, None, None))),
                              Step('GET', V2 + 'vps/' + VPS, json_body=WEB),
                              Step('GET', V2 + 'vps/%s/network' % VPS, json_body=NETWORK)])
     result = power.ensure(Module(hu, power_params(), check_mode=True))
