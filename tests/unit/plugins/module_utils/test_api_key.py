@@ -29,6 +29,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys_servers import GlesysApiKeys
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._registry import open_provider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources import api_key
+from ansible_collections.hostcraft.cloud.tests.unit.plugins.module_utils.fakes import FakeHM
 
 WRITES = ('create', 'update', 'delete')
 ALL_FIELDS = frozenset(('server', 'allowed_ips', 'active', 'scopes', 'notify_method', 'notify_address'))
@@ -132,20 +133,6 @@ class FakeProvider(Provider):
 
     def writes(self):
         return [c for c in self.log if c[0] in WRITES]
-
-
-class FakeHM:
-    """What the resources use of HostcraftModule: params, check_mode, diff, provider(feature)."""
-
-    def __init__(self, provider, params, check_mode=False, diff=True):
-        self._provider = provider
-        self.params = params
-        self.check_mode = check_mode
-        self.diff = diff
-
-    def provider(self, feature, thing=None):
-        self._provider.capabilities.require(feature, thing)
-        return self._provider
 
 
 PARAMS = dict(name='backup', state='present', server=None, allowed_ips=None, active=None, scopes=None,

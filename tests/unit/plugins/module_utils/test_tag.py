@@ -18,6 +18,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
     TagAPI,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources import tag
+from ansible_collections.hostcraft.cloud.tests.unit.plugins.module_utils.fakes import FakeHM
 
 WRITES = ('set', 'remove')
 
@@ -91,20 +92,6 @@ class FakeProvider(Provider):
 
     def writes(self):
         return [c for c in self.log if c[0] in WRITES]
-
-
-class FakeHM:
-    """What the resources use of HostcraftModule: params, check_mode, diff, provider(feature)."""
-
-    def __init__(self, provider, params, check_mode=False, diff=True):
-        self._provider = provider
-        self.params = params
-        self.check_mode = check_mode
-        self.diff = diff
-
-    def provider(self, feature, thing=None):
-        self._provider.capabilities.require(feature, thing)
-        return self._provider
 
 
 def run(provider, check_mode=False, diff=True, **params):
