@@ -24,6 +24,9 @@ demo: $(STAMP)
 	$(BIN)/python tests/tools/run_demo.py
 
 sanity: $(STAMP)
+	@# shellcheck is a sanity test too; ansible-test skips it (with a warning) when the tool is missing
+	@command -v shellcheck >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && apt-get install -y -qq shellcheck) >/dev/null 2>&1; } || echo "shellcheck not installed: its sanity test is skipped"
 	PYTHON=$(CURDIR)/$(BIN)/python bash tests/tools/ansible_test.sh sanity --venv --python 3.11 --color no
 
 units: $(STAMP)
