@@ -152,6 +152,10 @@ class ServerAPI:
         wanted = name.strip().lower()
         return [s for s in self.list() if (s.name or '').strip().lower() == wanted]
 
+    def detailed(self, server):
+        """``server`` with every detail, read again only when what the adapter returned was partial."""
+        return server if self.details_complete() else self.get(server.id)
+
     @staticmethod
     def ready(server):
         """Whether a new server is done provisioning (unlocked and running)."""

@@ -172,6 +172,10 @@ class HostkeyServers(ServerAPI):
             raise NotFound('HOSTKEY server %s not found.' % server_id, provider='hostkey')
         return to_server(body, server_id)
 
+    def detailed(self, server):
+        # by_id/by_name answer from eq/show already; only list() stubs carry no provider data
+        return server if server.provider_data else self.get(server.id)
+
     def by_id(self, ref):
         if not re.match(r'^[0-9]+$', str(ref)):
             return None

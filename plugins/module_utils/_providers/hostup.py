@@ -243,6 +243,10 @@ class HostupServers(ServerAPI):
         item = self.raw(server_id)
         return to_server(item, self.networks.get(server_id))
 
+    def detailed(self, server):
+        # the VPS item is in hand; only its network (the full address lists) is missing
+        return to_server(server.provider_data, self.networks.get(server.id))
+
     def by_id(self, ref):
         ref = str(ref).strip()
         if not ref.startswith('vps_'):

@@ -36,9 +36,7 @@ def find_server(provider, ref, details=True):
         raise NotFound('server "%s" not found at %s (no server has that ID or name).' % (ref, provider.title))
     if len(matches) > 1:
         raise ambiguous(provider, ref, matches)
-    if not details or api.details_complete():
-        return matches[0]
-    return api.get(matches[0].id)
+    return api.detailed(matches[0]) if details else matches[0]
 
 
 def wait_unlocked(provider, server, timeout, what='a running job to finish'):

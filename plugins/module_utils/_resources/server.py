@@ -101,6 +101,7 @@ class ServerResource(Resource):
         self.timeout = params['wait_timeout']
         self.extra = dict(params.get('extra') or {})
         self.hostname_change = None  # what the API reported when the hostname was set (HostUp)
+        self.shown = None  # the last server turned into a view: the after-state once reconcile is done
 
     def find(self):
         matches = self.api.by_name(self.name)
@@ -108,13 +109,14 @@ class ServerResource(Resource):
             raise ambiguous(self.provider, self.name, matches)
         if not matches:
             return None
-        found = matches[0] if self.api.details_complete() else self.api.get(matches[0].id)
+        found = self.api.detailed(matches[0])
         if self.params.get('hostname') is not None:
             # Providers that keep a hostname apart from the name (HostUp) read it only when it is managed.
             found.provider_data = dict(found.provider_data or {}, hostname=self.api.read_hostname(found))
         return found
 
     def view(self, obj):
+        self.shown = obj
         data = diff_view(obj)
         if data and self.params.get('hostname') is not None:
             data['hostname'] = (obj.provider_data or {}).get('hostname')
@@ -327,16 +329,10 @@ def ensure(hm):
 
 
 def _final(resource, outcome):
+    """The after-state with ``provider_data`` (diffs leave it out): the server the resource last showed."""
     if not outcome.after:
         return {}
-    data = dict(outcome.after)
-    if data.get('id') and not resource.check_mode:
-        try:
-            return resource.api.get(data['id']).to_dict()
-        except NotFound:
-            return data
-    data.setdefault('provider_data', {})
-    return data
+    return resource.shown.to_dict()
 
 
 def info(hm):
@@ -349,8 +345,7 @@ def info(hm):
         servers = provider.servers.by_name(params['name']) if params.get('name') else provider.servers.list()
         if params.get('location'):
             servers = [s for s in servers if (s.location or '').lower() == params['location'].lower()]
-        if not provider.servers.details_complete():
-            servers = [provider.servers.get(s.id) for s in servers]
+        servers = [provider.servers.detailed(s) for s in servers]
         for key, value in (params.get('tags') or {}).items():
             servers = [s for s in servers if key in (s.tags or {}) and (value in (None, '') or s.tags[key] == str(value))]
     return {'changed': False, 'servers': [s.to_dict() for s in sorted(servers, key=lambda s: ((s.name or ''), str(s.id)))]}
