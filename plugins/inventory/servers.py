@@ -31,8 +31,10 @@ description:
   - "Supported providers: C(glesys) (C(server/list) plus concurrent C(server/details)), C(hostkey)
     (C(eq/update_servers) plus concurrent C(eq/show); host name from the C(hostname) tag; the C(Password) tag never
     reaches host variables), C(serverspace) (one C(GET servers)), C(hostup) (C(GET /api/v2/vps) pages plus the
-    network of each VPS; terminated, cancelled and fraud-flagged services are left out). C(skyport) fails before
-    any API call with a message saying it is not supported yet."
+    network of each VPS; terminated, cancelled and fraud-flagged services are left out), C(skyport) (one
+    C(GET /api/instances); instances are the hosts, also in the group C(owner_<userId>); C(ansible_host) is the
+    address of the instance's node unless O(connect_with=name), and C(<prefix>primary_port) is its primary port;
+    the node daemon keys never reach host variables; see O(include_nodes))."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 requirements:
@@ -183,6 +185,16 @@ options:
       - Must be empty or start a valid variable name (letters, digits, C(_); not a digit first).
     type: str
     default: hostcraft_
+  include_nodes:
+    description:
+      - Also add the nodes of Skyport accounts as hosts, in the group C(skyport_nodes) (not in C(hostcraft)), named
+        by the node's name (C(<name>_<id>) when taken), with C(ansible_host) set to the node's address and the host
+        variables C(<prefix>provider), C(<prefix>kind) (V(node)), C(<prefix>id), C(<prefix>name), C(<prefix>address),
+        C(<prefix>port), C(<prefix>status), C(<prefix>tags), C(<prefix>ram), C(<prefix>disk), C(<prefix>processor)
+        and C(<prefix>account). Daemon keys are never read into the inventory.
+      - Accounts of other providers have no nodes and are not affected.
+    type: bool
+    default: false
   max_workers:
     description:
       - How many detail calls run at the same time, for providers whose list call lacks addresses or
@@ -274,7 +286,7 @@ except ImportError:  # ansible-core < 2.19: strings from the inventory file are 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import HostcraftError, NotFound
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server
 from ansible_collections.hostcraft.cloud.plugins.module_utils._module import common_argument_spec
-from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._registry import open_provider
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._registry import open_provider, provider_class
 
 ACCOUNT_OPTIONS = tuple(common_argument_spec())
 # Top-level options an entry of ``accounts`` inherits when it does not set them.
@@ -282,6 +294,8 @@ INHERITED_OPTIONS = tuple(o for o in ACCOUNT_OPTIONS if o not in ('provider', 'a
 FILTER_KEYS = ('locations', 'statuses', 'tags', 'name')
 CONNECT_WITH = ('public_ipv4', 'public_ipv6', 'name')
 TOP_GROUP = 'hostcraft'
+NODE_GROUP = 'skyport_nodes'
+NODE_FIELDS = ('provider', 'id', 'name', 'address', 'port', 'status', 'tags', 'ram', 'disk', 'processor')
 CACHE_VERSION = 1
 
 _GROUP_RE = re.compile(r'[^a-z0-9_]')
@@ -385,7 +399,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             records = self._cached(cache_key) if (use_cache and cache) else None
             if records is None:
-                records = self._fetch(accounts, single, filters, max_workers)
+                records = self._fetch(accounts, single, filters, max_workers, bool(self.get_option('include_nodes')))
                 if use_cache:
                     # only written after a fetch: a cache hit never rewrites (and so never refreshes) the entry
                     self._cache[cache_key] = {'version': CACHE_VERSION, 'records': records}
@@ -520,15 +534,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     return False
         return True
 
-    def _fetch(self, accounts, single, filters, max_workers):
+    def _fetch(self, accounts, single, filters, max_workers, include_nodes=False):
         records = []
         for account in accounts:
             try:
                 servers = self._fetch_account(account.provider, filters, max_workers)
+                nodes = []
+                if include_nodes and account.provider.capabilities.supports('node_info'):
+                    nodes = account.provider.nodes()
             except HostcraftError as exc:
                 raise AnsibleError('hostcraft.cloud.servers: %s: %s' % (account.label(single), exc))
             for server in servers:
                 records.append({'account': account.name, 'server': server.to_dict()})
+            for node in nodes:
+                node = dict(node)
+                node.pop('provider_data', None)  # already without keys; the fields above are what a host needs
+                records.append({'account': account.name, 'node': node})
         return records
 
     def _fetch_account(self, provider, filters, max_workers):
@@ -594,9 +615,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.add_group(TOP_GROUP)
         taken = set()
         for record in records:
+            if 'node' in record:
+                self._add_node(record['node'], record.get('account'), prefix, taken)
+                continue
             server = dict((key, record['server'].get(key)) for key in Server.FIELDS)
             account = record.get('account')
             hostname = self._unique(self._hostname(template, server, account), server, taken)
+            extra_vars, node_address = self._provider_extras(server)
 
             self.inventory.add_host(hostname, group=TOP_GROUP)
             for name in self._auto_groups(server):
@@ -604,8 +629,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.add_child(name, hostname)
             for key, value in server.items():
                 self.inventory.set_variable(hostname, prefix + key, make_unsafe(value))
+            for key, value in extra_vars.items():
+                self.inventory.set_variable(hostname, prefix + key, make_unsafe(value))
             self.inventory.set_variable(hostname, prefix + 'account', make_unsafe(account))
-            address = self._address(server, connect_with)
+            address = self._address(server, connect_with) if node_address is None or connect_with == 'name' else node_address
             if address:
                 self.inventory.set_variable(hostname, 'ansible_host', make_unsafe(address))
             else:
@@ -616,6 +643,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(compose, hostvars, hostname, strict=strict)
             self._add_host_to_composed_groups(groups, hostvars, hostname, strict=strict)
             self._add_host_to_keyed_groups(keyed_groups, hostvars, hostname, strict=strict)
+
+    @staticmethod
+    def _provider_extras(server):
+        """The provider's own host variables and connect address (Skyport: primary port, node address)."""
+        try:
+            cls = provider_class(server.get('provider'))
+        except HostcraftError:
+            return {}, None
+        return cls.inventory_vars(server)
+
+    def _add_node(self, node, account, prefix, taken):
+        hostname = self._unique(to_text(node.get('name') or node.get('id')), node, taken)
+        self.inventory.add_group(NODE_GROUP)
+        self.inventory.add_host(hostname, group=NODE_GROUP)
+        for key in NODE_FIELDS:
+            self.inventory.set_variable(hostname, prefix + key, make_unsafe(node.get(key)))
+        self.inventory.set_variable(hostname, prefix + 'kind', 'node')
+        self.inventory.set_variable(hostname, prefix + 'account', make_unsafe(account))
+        if node.get('address'):
+            self.inventory.set_variable(hostname, 'ansible_host', make_unsafe(node['address']))
 
     @staticmethod
     def _trusted(value):
@@ -675,6 +722,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 names.append(group_name('tag', key, value))
         if server.get('status'):
             names.append(group_name('status', server['status']))
+        try:
+            extra = provider_class(server.get('provider')).inventory_groups(server)
+        except HostcraftError:
+            extra = []
+        names.extend(group_name(kind, value) for kind, value in extra)
         return names
 
     @staticmethod

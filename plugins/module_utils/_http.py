@@ -208,8 +208,11 @@ class HttpClient:
         return self.redact(text)
 
     def request(self, method, path, params=None, json_body=None, data=None, headers=None,
-                idempotent=None, parse=None, refused=None):
+                idempotent=None, parse=None, refused=None, timeout=None):
         """Send one logical request with retries; return :class:`HttpResponse`.
+
+        ``timeout`` overrides ``api_timeout`` for this request (a call the API answers only
+        after slow work, such as Skyport's deploy, which waits for the image pull).
 
         ``parse(response)`` returns the decoded body or raises :class:`MalformedResponse`;
         it is only called for 2xx answers (error bodies are decoded leniently by the
@@ -227,7 +230,7 @@ class HttpClient:
             event = {'provider': self.provider, 'method': method, 'url': shown_url, 'attempt': attempt}
             try:
                 raw = self.session.request(method, url, params=params, json=json_body, data=data,
-                                           headers=headers, timeout=self.timeout)
+                                           headers=headers, timeout=timeout or self.timeout)
             except requests.exceptions.RequestException as exc:
                 event.update(status=None, error=type(exc).__name__, elapsed=round(time.time() - started, 4))
                 _log_event(event)

@@ -81,6 +81,8 @@ class HostcraftModule:
             self._close()
             self.module.fail_json(msg=str(exc), **exc.result_extras())
         self._close()
+        for warning in result.pop('warnings', None) or []:
+            self.module.warn(warning)
         self.module.exit_json(**result)
 
     def _close(self):

@@ -23,7 +23,7 @@ description:
   - The zone must exist at the provider; a missing zone fails with a message that names it.
   - "Supported providers: C(glesys), C(hostkey), C(serverspace) (whole record sets are written with C(pdns/add_dns) and verified
     by a re-read), C(hostup) (v2 zones; one C(PUT) per changed record, C(POST) for missing values, C(DELETE) for extra
-    ones; TTLs from 60 s). Other providers fail before any API call with a message saying they are not supported yet."
+    ones; TTLs from 60 s). Other providers fail before any API call with a message saying why."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

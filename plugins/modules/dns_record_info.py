@@ -15,8 +15,7 @@ description:
   - One item per name and type, shaped like the RV(hostcraft.cloud.dns_record#module:record) that
     M(hostcraft.cloud.dns_record) returns.
   - The zone must exist at the provider; a missing zone fails with a message that names it.
-  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call with a message saying they are not
-    supported yet."
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call with a message saying why."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Return the provider's catalog of what a server can be created from.
   - "Supported providers: C(glesys) (templates per platform from C(server/templates)), C(hostkey) (OS images and presets, told apart by C(kind)),
-    C(serverspace) (images with their locations, and the locations with their size options)."
+    C(serverspace) (images with their locations, and the locations with their size options), C(skyport) (the panel's
+    images; C(image) is the Docker reference, C(name) what O(hostcraft.cloud.server#module:image) takes)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

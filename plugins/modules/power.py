@@ -20,7 +20,11 @@ description:
     O(force), C(restart) or C(reset) with O(force); each action's gate must be open, else the module fails with its
     reason and sends nothing; a VPS in a transition or a job is waited out, then the decision is made again; the job
     of each action is followed to its end), C(serverspace) (C(power/on), C(power/shutdown) or C(power/off) with O(force),
-    C(power/reboot) or C(power/reset) with O(force); each a task the module follows, judged by C(is_power_on))."
+    C(power/reboot) or C(power/reset) with O(force); each a task the module follows, judged by C(is_power_on)),
+    C(skyport) (V(stopped) suspends the instance and V(running) unsuspends it, judged by the C(suspended) field
+    re-read with C(getInstance) because the panel answers HTTP 500 after a successful suspend; an instance that is
+    still installing is waited for first; C(running) also needs the instance to be C(READY); O(force) has no effect;
+    V(restarted) fails before any call: the panel has no restart)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:
@@ -60,6 +64,12 @@ EXAMPLES = r'''
     server: kvm1000123
     state: restarted
     force: true
+
+- name: Suspend a Skyport instance (judged by the re-read flag; the panel answers 500)
+  hostcraft.cloud.power:
+    provider: skyport
+    server: mc-survival
+    state: stopped
 '''
 
 RETURN = r'''

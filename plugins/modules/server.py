@@ -15,7 +15,7 @@ description:
     that more than one server has fails (use the ID with the other modules).
   - Only the options you set are compared. Options a provider cannot change in place (location, platform,
     image) fail with a clear message instead of recreating the server.
-  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call."
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup), C(skyport)."
   - "HostUp: there is no API to order or cancel a VPS, so the module manages VPS that exist: O(name) is the VPS name or
     its C(vps_...) ID, O(state=present) on an existing VPS only reads, and a missing VPS or O(state=absent) fails
     with C(provider hostup cannot ...) before any write (also in check mode). O(hostname) sets the host name HostUp
@@ -33,6 +33,17 @@ description:
     O(state=absent) requests the cancellation, again only with O(allow_paid=true). Sizes come from the preset:
     O(cpu), O(memory_mb) and O(disk_gb) fail. O(tags) sets the given tags. C(extra) may carry C(traffic_plan),
     C(deploy_period) and other C(eq/order_instance) fields."
+  - "Skyport: a server is an instance (a container on a node). O(name) is not unique at the panel; when several
+    instances have it, O(location) (node name or id) and O(user) (owner userId or username) pick one, and if still
+    several match the module fails. A missing instance is deployed from O(image) (the panel image's name, or its
+    Docker reference), O(memory_mb), O(cpu), O(ports), O(location) and O(user); C(extra) may carry C(primary) (the
+    primary port; default the first host port of O(ports)) and C(variables) (the image's variables). O(wait) waits
+    until the instance is C(READY) and fails when it is C(FAILED) (the instance is left in place). The panel has no
+    update route: an instance that differs from the options fails, unless O(force=true), which B(replaces) it
+    (delete and deploy again: a new ID, and the data of the old instance is lost). O(state=absent) deletes and then
+    checks that the panel no longer lists the instance; an instance that is still installing is deleted only with
+    O(force=true), because the panel then also drops every other instance that has no container yet (the module
+    warns with their names). Writes to one panel from parallel hosts can get lost: use C(throttle: 1)."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:
@@ -100,12 +111,13 @@ options:
     type: dict
   ports:
     description:
-      - Port bindings (Skyport only).
+      - Port bindings (Skyport only), each C("<container port>:<host port>") (an integer means the same port on both
+        sides), bound for TCP and UDP. Sent and compared as the panel's comma-separated string, in the given order.
     type: list
     elements: raw
   user:
     description:
-      - Owner of the server (Skyport only).
+      - Owner of the server (Skyport only) - a userId or a username, which is resolved to its userId.
     type: str
   hostname:
     description:
@@ -123,6 +135,8 @@ options:
     description:
       - Allow changes that need a stop or a recreate where a provider needs them. GleSYS edits are applied without
         a stop, so it needs no O(force).
+      - Skyport, with O(state=present) - replace an instance that differs (its data is lost); with O(state=absent) - delete an
+        instance that is still installing.
     type: bool
     default: false
   keep_ips:
@@ -175,6 +189,30 @@ EXAMPLES = r'''
     name: web01.example.com
     state: absent
     keep_ips: true
+
+- name: A Skyport instance (deployed when missing, waits until READY)
+  hostcraft.cloud.server:
+    provider: skyport
+    skyport_url: https://panel.example.com
+    name: mc-survival
+    image: "Minecraft Java: PaperMC"
+    memory_mb: 2048
+    cpu: 2
+    ports: ["25565:25565", "25575:25575"]
+    location: eu-node-1
+    user: alice
+    extra:
+      primary: 25565
+      variables:
+        Version: "1.21.1"
+  throttle: 1
+
+- name: Give it more memory - the panel has no update, so this replaces it and its data is lost
+  hostcraft.cloud.server:
+    provider: skyport
+    name: mc-survival
+    memory_mb: 4096
+    force: true
 '''
 
 RETURN = r'''

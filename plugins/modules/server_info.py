@@ -14,7 +14,7 @@ description:
   - Return one server (O(server)) or every server matching the filters, normalized, with the provider's own
     record (minus secrets) under C(provider_data).
   - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup) (terminated, cancelled and fraud-flagged services are left
-    out)."
+    out), C(skyport) (instances from C(GET /api/instances); the node daemon keys are left out of C(provider_data))."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

@@ -16,8 +16,7 @@ description:
     not count. Stored keys cannot be edited, so different material under the same name is replaced
     (delete, then add) only with O(force=true).
   - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup) (a key whose delete gate is closed, for example by a
-    pending order, fails with the gate's reason). Other providers fail before any API call with a message saying they are not
-    supported yet."
+    pending order, fails with the gate's reason). Other providers fail before any API call with a message saying why."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

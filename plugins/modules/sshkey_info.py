@@ -12,8 +12,7 @@ short_description: List stored SSH public keys
 version_added: 0.1.0
 description:
   - List the SSH public keys stored in a provider account, optionally only the one named O(name).
-  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call with a message saying they are not
-    supported yet."
+  - "Supported providers: C(glesys), C(hostkey), C(serverspace), C(hostup). Other providers fail before any API call with a message saying why."
 author:
   - Hostcraft Cloud Developers (@hostcraft)
 options:

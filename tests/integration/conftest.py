@@ -203,3 +203,7 @@ hostup_server, hostup, hostup_env = _simulator(
 serverspace_server, serverspace, serverspace_env = _simulator(
     'serverspace', {'task_seconds': 0.3},
     lambda sim, mod, tmp: {'SERVERSPACE_API_URL': sim.url, 'SERVERSPACE_API_KEY': mod.API_KEY})
+
+skyport_server, skyport, skyport_env = _simulator(
+    'skyport', {'rate_window': 1.0, 'install_seconds': 0.6, 'first_poll_seconds': 0.1},
+    lambda sim, mod, tmp: {'SKYPORT_URL': sim.url, 'SKYPORT_API_KEY': mod.API_KEY, 'XDG_CACHE_HOME': str(tmp / 'cache')})

@@ -182,7 +182,7 @@ def test_info(glesys, glesys_env, playbook):
     ({'dns_type': 'CNAME', 'dns_values': ['a.example.net', 'b.example.net']}, 'A CNAME record set holds exactly one value'),
     ({'dns_type': 'A', 'dns_values': ['203.0.113.1'], 'dns_ttl': 0}, 'ttl must be from 1 to'),
     ({'dns_type': 'A', 'dns_values': ['203.0.113.1'], 'dns_provider': 'skyport'},
-     'provider skyport cannot manage DNS records: not supported yet by this version of hostcraft.cloud'),
+     'provider skyport cannot manage DNS records: the Skyport panel has no DNS'),
 ])
 def test_bad_input_fails_before_any_call(glesys, dns, extra, message):
     args = {'dns_record': 'www'}

@@ -120,7 +120,8 @@ def test_bad_input_fails_before_any_call(glesys, glesys_env, playbook):
     run = playbook('sshkey.yml', {'key_name': 'x', 'public_key': KEY_A}, env=env)
     assert 'glesys_api_key (or the environment variable GLESYS_API_KEY)' in run.result(TASK)['msg']
     run = playbook('sshkey.yml', {'key_name': 'x', 'public_key': KEY_A, 'key_provider': 'skyport'}, env=glesys_env)
-    assert run.result(TASK)['msg'] == 'provider skyport cannot manage SSH keys: not supported yet by this version of hostcraft.cloud'
+    assert run.result(TASK)['msg'] == ('provider skyport cannot manage SSH keys: Skyport instances are containers on a '
+                                       'node; there are no SSH keys to manage')
     assert glesys.calls() == []
 
 

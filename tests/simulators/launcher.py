@@ -21,6 +21,7 @@ PROVIDERS = {
     "hostkey": ".hostkey:HostkeySimulator",
     "hostup": ".hostup:HostupSimulator",
     "serverspace": ".serverspace:ServerspaceSimulator",
+    "skyport": ".skyport:SkyportSimulator",
 }
 
 HOST = "127.0.0.1"

@@ -15,9 +15,17 @@ any call, so a combination a provider cannot do fails with
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import time
 
-from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import Unsupported, ValidationError
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: no cross-process lock
+    fcntl = None
+
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import Unsupported, ValidationError, WaitTimeout
 
 PROVIDERS = ('glesys', 'hostkey', 'serverspace', 'hostup', 'skyport')
 
@@ -44,6 +52,43 @@ FEATURES = {
     'image_info': 'list images',
     'inventory': 'serve as an inventory source',
 }
+
+
+def cache_dir():
+    """``$XDG_CACHE_HOME/hostcraft`` (default ``~/.cache/hostcraft``): token caches and lock files."""
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'hostcraft')
+
+
+@contextlib.contextmanager
+def host_lock(name, key, timeout, what, sleep=time.sleep):
+    """Hold an exclusive lock (a file in :func:`cache_dir`) shared by every task on this host for ``key``.
+
+    Used where an API loses concurrent writes (Skyport): parallel forks of one controller then write one
+    at a time. Waits at most ``timeout`` seconds.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    directory = cache_dir()
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    digest = hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]
+    path = os.path.join(directory, '%s-%s.lock' % (name, digest))
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.time() >= deadline:
+                    raise WaitTimeout('Timed out after %ss waiting for another task on this host to finish %s (lock %s).'
+                                      % (timeout, what, path))
+                sleep(0.05)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 class Capabilities:
@@ -161,6 +206,9 @@ class ServerAPI:
         """Whether a new server is done provisioning (unlocked and running)."""
         return server.status != 'locked' and server.power_state == 'running'
 
+    def check_delete(self, server, force):
+        """Raise when deleting ``server`` is refused without ``force`` (also in check mode)."""
+
     def deleting(self, server):
         """True while a deletion (cancellation) of ``server`` is already under way."""
         return False
@@ -186,6 +234,9 @@ class ServerAPI:
 
 class PowerAPI:
     """Power state of one server: ``running``, ``stopped`` or ``unknown``."""
+
+    # state -> (what a message calls it, why the provider cannot): refused before any call.
+    unsupported_states = {}
 
     def state(self, server_id):
         """Return :class:`PowerState`."""
@@ -341,6 +392,20 @@ class Provider:
                 missing.append('%s (or the environment variable %s)' % (cred.option, cred.env))
         if missing:
             raise ValidationError('provider %s needs %s.' % (cls.name, ' and '.join(missing)), provider=cls.name)
+
+    @staticmethod
+    def validate_server_params(params):
+        """Provider-specific checks of the ``server`` module's options, before any call."""
+
+    @staticmethod
+    def inventory_groups(server):
+        """Extra ``(prefix, value)`` groups of an inventory host (``server`` is a normalized dict)."""
+        return []
+
+    @staticmethod
+    def inventory_vars(server):
+        """Extra host variables (prefixed) of an inventory host, and the address to connect to (None: connect_with)."""
+        return {}, None
 
     def api_url(self):
         return (self.options.get('api_url') or os.environ.get(self.url_env()) or self.default_url).rstrip('/')

@@ -36,6 +36,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._http import MalformedResponse
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import as_int, as_str
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import cache_dir
 
 TOKEN_TTL = 3600
 TOKEN_MARGIN = 120
@@ -140,11 +141,6 @@ def _scalar(value):
     if isinstance(value, bool):
         return '1' if value else '0'
     return str(value)
-
-
-def cache_dir():
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'hostcraft')
 
 
 class TokenCache:

@@ -16,28 +16,12 @@ from __future__ import annotations
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import ValidationError
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import (
     PROVIDERS,
-    Capabilities,
-    Credential,
-    Provider,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.glesys import GlesysProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostkey import HostkeyProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.hostup import HostupProvider
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.serverspace import ServerspaceProvider
-
-
-class _PendingProvider(Provider):
-    """A provider whose adapter is not in this version yet: every feature is unsupported."""
-
-    def __init__(self, options):  # pragma: no cover - never instantiated: capabilities fail first
-        super().__init__(options)
-
-
-def _pending(name, title, url, credentials):
-    return type('%sProvider' % title.replace(' ', ''), (_PendingProvider,), {
-        'name': name, 'title': title, 'default_url': url, 'credentials': credentials,
-        'capabilities': Capabilities(name),
-    })
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers.skyport import SkyportProvider
 
 
 ADAPTERS = {
@@ -45,10 +29,7 @@ ADAPTERS = {
     'hostkey': HostkeyProvider,
     'serverspace': ServerspaceProvider,
     'hostup': HostupProvider,
-    'skyport': _pending('skyport', 'Skyport', None, (
-        Credential('skyport_url', 'SKYPORT_URL', secret=False),
-        Credential('skyport_api_key', 'SKYPORT_API_KEY'),
-    )),
+    'skyport': SkyportProvider,
 }
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Outcome, wait_for
+from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import Unsupported
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.common import find_server
 
 TARGET = {'running': 'running', 'stopped': 'stopped', 'restarted': 'running'}
@@ -26,6 +27,9 @@ def ensure(hm):
     params = hm.params
     state, force, timeout = params['state'], params['force'], params['wait_timeout']
     provider = hm.provider('power')
+    if state in provider.power.unsupported_states:
+        thing, reason = provider.power.unsupported_states[state]
+        raise Unsupported('provider %s cannot %s: %s.' % (provider.name, thing, reason), provider=provider.name)
     server = find_server(provider, params['server'], details=False)
     power = provider.power
     current = power.state(server.id)
@@ -52,6 +56,5 @@ def ensure(hm):
     result = outcome.result('power_state', diff=hm.diff)
     result['power_state'] = after
     result['server'] = provider.servers.get(server.id).to_dict()
-    if hm.check_mode or result['server']['power_state'] == 'unknown':
-        result['server']['power_state'] = after
+    result['server']['power_state'] = after  # what the power read (or, in check mode, the plan) says
     return result

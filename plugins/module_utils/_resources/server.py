@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Resource, reconcile, wait_for
+from ansible_collections.hostcraft.cloud.plugins.module_utils._engine import Resource, create_once, reconcile, wait_for
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import NotFound, ValidationError
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server, key_material, split_public_key
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._registry import provider_class
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.tag import sync_tags
 from ansible_collections.hostcraft.cloud.plugins.module_utils._resources.common import (
     ambiguous,
@@ -66,6 +67,18 @@ UNSUPPORTED_OPTIONS = {
         'allow_paid': 'HostUp orders and cancels nothing over the API',
         'keep_ips': 'HostUp cancels VPS in the customer portal only',
     },
+    'skyport': {
+        'plan': 'Skyport instances have no plans; set memory_mb and cpu',
+        'disk_gb': 'the Skyport deploy takes no disk size',
+        'bandwidth': 'the Skyport deploy takes no bandwidth',
+        'platform': 'Skyport has no platform choice',
+        'ssh_keys': 'Skyport instances are containers on a node; there are no SSH keys to install',
+        'root_password': 'Skyport instances are containers on a node; there is no root password',
+        'tags': 'Skyport instances have no tags',
+        'hostname': 'Skyport keeps no hostname apart from the name',
+        'allow_paid': 'a Skyport panel charges nothing through its API',
+        'keep_ips': 'Skyport instances use their node\'s address',
+    },
 }
 SIZE_FIELDS = ('cpu', 'memory_mb', 'disk_gb', 'bandwidth')
 
@@ -105,6 +118,8 @@ class ServerResource(Resource):
 
     def find(self):
         matches = self.api.by_name(self.name)
+        if len(matches) > 1 and hasattr(self.api, 'narrow'):
+            matches = self.api.narrow(matches, self.params)  # Skyport: names repeat across nodes and owners
         if len(matches) > 1:
             raise ambiguous(self.provider, self.name, matches)
         if not matches:
@@ -127,7 +142,7 @@ class ServerResource(Resource):
     def spec(self):
         return dict((k, self.params.get(k)) for k in ('name', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
                                                       'bandwidth', 'platform', 'root_password', 'extra', 'wait',
-                                                      'wait_timeout', 'tags'))
+                                                      'wait_timeout', 'tags', 'ports', 'user'))
 
     def check_create(self):
         self.api.validate_create(self.spec())
@@ -183,6 +198,8 @@ class ServerResource(Resource):
     # --- update ----------------------------------------------------------------------------
 
     def changes(self, current):
+        if getattr(self.api, 'replace_only', False):
+            return self._replacement(current)
         data = current.provider_data or {}
         for option, have in (('location', current.location), ('platform', data.get('platform'))):
             want = self.params.get(option)
@@ -230,7 +247,32 @@ class ServerResource(Resource):
             changes['hostname'] = hostname
         return changes
 
+    def _replacement(self, current):
+        """Providers without an update route (Skyport): drift fails, or with ``force`` replaces the server."""
+        drift = self.api.drift(current, self.params)
+        if not drift:
+            return {}
+        listed = '; '.join('%s is %s, wanted %s' % (k, '(none)' if have in (None, '') else have, want)
+                           for k, (have, want) in sorted(drift.items()))
+        if not self.params['force']:
+            raise ValidationError('server "%s" (%s) differs: %s. %s cannot change a server in place; set force: true to '
+                                  'replace it (delete and deploy again: it gets a new ID and its data is lost).'
+                                  % (self.name, current.id, listed, self.provider.title))
+        spec = self.api.replacement_spec(current, self.params)
+        self.api.validate_create(spec)
+        self.api.check_delete(current, True)
+        return {'replace': spec}
+
     def predict_update(self, current, changes):
+        if 'replace' in changes:
+            spec = changes['replace']
+            predicted = Server(**current.to_dict())
+            predicted.id, predicted.status, predicted.power_state = None, None, 'running'
+            for key in ('image', 'cpu', 'memory_mb', 'location'):
+                if self.params.get(key) is not None:
+                    setattr(predicted, key, spec[key])
+            predicted.provider_data = {}
+            return predicted
         predicted = Server(**current.to_dict())
         for key, value in changes.items():
             if key == 'tags':
@@ -245,6 +287,10 @@ class ServerResource(Resource):
         sync_tags(self.provider, server.id, wanted, check_mode=False)
 
     def update(self, current, changes):
+        if 'replace' in changes:
+            self.delete(current)
+            spec = dict(self.spec(), **changes['replace'])
+            return self.after_create(create_once(lambda: self.api.create(spec), self.find, self.provider.retries()))
         changes = dict(changes)
         current = wait_unlocked(self.provider, current, self.timeout, 'before editing')
         if 'image' in changes:
@@ -270,7 +316,7 @@ class ServerResource(Resource):
     def delete(self, current):
         current = wait_unlocked(self.provider, current, self.timeout, 'before deleting')
         self.api.delete(current, {'keep_ips': self.params.get('keep_ips'), 'wait': self.params['wait'],
-                                  'wait_timeout': self.timeout})
+                                  'wait_timeout': self.timeout, 'force': self.params['force']})
         if self.params['wait']:
             wait_for(lambda: [s for s in self.api.list() if s.id == current.id], lambda found: not found, self.timeout,
                      lambda found: 'still listed' if found else 'gone', 'server %s (%s) to disappear' % (self.name, current.id))
@@ -290,6 +336,7 @@ def _validate(hm):
             raise ValidationError('%s must be a positive number.' % option)
     if not params['name'].strip():
         raise ValidationError('name must not be empty.')
+    provider_class(params['provider']).validate_server_params(params)
 
 
 def ensure(hm):
@@ -313,6 +360,8 @@ def ensure(hm):
         if provider.servers.paid and not hm.params['allow_paid']:
             raise ValidationError('server "%s" does not exist; ordering a %s server costs money, so set allow_paid: true '
                                   'to order it.' % (hm.params['name'], provider.title))
+    if current is not None and state == 'absent':
+        provider.servers.check_delete(current, hm.params['force'])  # refusals are predicted in check mode too
     if current is not None and state == 'absent' and provider.servers.paid and not hm.params['allow_paid']:
         raise ValidationError('deleting server "%s" (%s) cancels a paid %s service; set allow_paid: true to request the '
                               'cancellation.' % (hm.params['name'], current.id, provider.title))
@@ -325,6 +374,8 @@ def ensure(hm):
                                                  hostname=outcome.after['hostname'])
     if resource.hostname_change is not None:
         result['hostname_change'] = resource.hostname_change
+    if getattr(provider.servers, 'warnings', None):
+        result['warnings'] = list(provider.servers.warnings)
     return result
 
 

@@ -532,12 +532,12 @@ def test_unsupported_provider_and_missing_credentials_make_no_call(run):
     events = []
     _http.CALL_HOOKS.append(events.append)
     try:
-        with pytest.raises(AnsibleError, match='provider skyport cannot serve as an inventory source'):
-            run({'provider': 'skyport', 'skyport_url': 'https://panel.example.com', 'skyport_api_key': SECRET})
+        with pytest.raises(AnsibleError, match='provider skyport needs skyport_url'):
+            run({'provider': 'skyport', 'skyport_api_key': SECRET})
         with pytest.raises(AnsibleError) as info:
             run({'provider': 'glesys', 'glesys_project': 'cl1'})
         assert 'GLESYS_API_KEY' in str(info.value)
-        with pytest.raises(AnsibleError, match=r'accounts\[1\] \(provider skyport\): provider skyport cannot'):
+        with pytest.raises(AnsibleError, match=r'accounts\[1\] \(provider skyport\): provider skyport needs'):
             run({'accounts': [{'provider': 'glesys', 'glesys_project': 'cl1', 'glesys_api_key': SECRET},
                               {'provider': 'skyport'}]})
     finally:

@@ -193,9 +193,10 @@ def test_wait_for_times_out_naming_last_state():
 
 
 def test_capabilities_fail_before_any_call():
-    for name in ('skyport',):
-        with pytest.raises(Unsupported, match='provider %s cannot manage SSH keys: not supported yet' % name):
-            open_provider(name, {}, 'sshkey')
+    with pytest.raises(Unsupported, match='provider skyport cannot manage SSH keys: Skyport instances are containers'):
+        open_provider('skyport', {}, 'sshkey')
+    with pytest.raises(Unsupported, match='provider glesys cannot manage panel users: '):
+        open_provider('glesys', {}, 'user')
 
 
 def test_missing_credentials_named_with_env_var():
