@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - not on POSIX: no cross-process lock
     fcntl = None
 
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import Unsupported, ValidationError, WaitTimeout
+from ansible_collections.hostcraft.cloud.plugins.module_utils._http import HttpClient
 
 PROVIDERS = ('glesys', 'hostkey', 'serverspace', 'hostup', 'skyport')
 
@@ -406,6 +407,11 @@ class Provider:
     def inventory_vars(server):
         """Extra host variables (prefixed) of an inventory host, and the address to connect to (None: connect_with)."""
         return {}, None
+
+    def http_client(self, title, pool_size=10, **kwargs):
+        """The account's :class:`HttpClient`: base URL, timeout, retries and TLS from the shared options."""
+        return HttpClient(self.api_url(), title, timeout=self.timeout(), retries=self.retries(),
+                          validate_certs=self.validate_certs(), pool_size=pool_size, **kwargs)
 
     def api_url(self):
         return (self.options.get('api_url') or os.environ.get(self.url_env()) or self.default_url).rstrip('/')

@@ -33,7 +33,6 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
     NotFound,
 )
 from ansible_collections.hostcraft.cloud.plugins.module_utils._http import (
-    HttpClient,
     MalformedResponse,
     Redactor,
 )
@@ -259,10 +258,8 @@ class GlesysProvider(Provider):
         project = options.get('glesys_project')
         redactor = Redactor()
         redactor.add(options.get('glesys_api_key'), user=project)
-        self.http = HttpClient(
-            self.api_url(), 'GleSYS', timeout=self.timeout(), retries=self.retries(),
-            validate_certs=self.validate_certs(), auth=(project, options.get('glesys_api_key')),
-            redactor=redactor, describe_error=_describe_error, pool_size=pool_size)
+        self.http = self.http_client('GleSYS', pool_size, auth=(project, options.get('glesys_api_key')), redactor=redactor,
+                                     describe_error=_describe_error)
         self.client = GlesysClient(self.http, project)
         self.project = project
         self._sshkeys = None

@@ -22,7 +22,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
     NotFound,
     ValidationError,
 )
-from ansible_collections.hostcraft.cloud.plugins.module_utils._http import HttpClient, Redactor
+from ansible_collections.hostcraft.cloud.plugins.module_utils._http import Redactor
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import (
     ApiKey,
     PowerState,
@@ -707,8 +707,7 @@ class HostkeyProvider(Provider):
     def __init__(self, options, pool_size=10):
         super().__init__(options)
         redactor = Redactor([options.get('hostkey_api_key'), options.get('hostkey_pin')])
-        self.http = HttpClient(self.api_url(), 'HOSTKEY', timeout=self.timeout(), retries=self.retries(),
-                               validate_certs=self.validate_certs(), redactor=redactor, pool_size=pool_size)
+        self.http = self.http_client('HOSTKEY', pool_size, redactor=redactor)
         self.client = HostkeyClient(self.http, options.get('hostkey_api_key'), options.get('hostkey_pin'))
         self.http.redact = redactor
         self._servers = None

@@ -29,7 +29,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
     Unsupported,
     ValidationError,
 )
-from ansible_collections.hostcraft.cloud.plugins.module_utils._http import HttpClient, Redactor, backoff_delay
+from ansible_collections.hostcraft.cloud.plugins.module_utils._http import Redactor, backoff_delay
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import (
     ApiKey,
     PowerState,
@@ -866,9 +866,8 @@ class HostupProvider(Provider):
     def __init__(self, options, pool_size=10):
         super().__init__(options)
         key = options.get('hostup_api_key') or ''
-        self.http = HttpClient(self.api_url(), 'HostUp', timeout=self.timeout(), retries=self.retries(),
-                               validate_certs=self.validate_certs(), headers={'Authorization': 'Bearer %s' % key},
-                               redactor=Redactor([key]), pool_size=pool_size)
+        self.http = self.http_client('HostUp', pool_size, headers={'Authorization': 'Bearer %s' % key},
+                                     redactor=Redactor([key]))
         self.client = HostupClient(self.http)
         self.networks = Networks(self.client)
         self._servers = None

@@ -25,7 +25,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
     NotFound,
     ValidationError,
 )
-from ansible_collections.hostcraft.cloud.plugins.module_utils._http import HttpClient, MalformedResponse, Redactor
+from ansible_collections.hostcraft.cloud.plugins.module_utils._http import MalformedResponse, Redactor
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import (
     PowerState,
     Server,
@@ -534,9 +534,7 @@ class ServerspaceProvider(Provider):
     def __init__(self, options, pool_size=10):
         super().__init__(options)
         key = options.get('serverspace_api_key') or ''
-        self.http = HttpClient(self.api_url(), 'Serverspace', timeout=self.timeout(), retries=self.retries(),
-                               validate_certs=self.validate_certs(), headers={'X-API-KEY': key},
-                               redactor=Redactor([key]), pool_size=pool_size)
+        self.http = self.http_client('Serverspace', pool_size, headers={'X-API-KEY': key}, redactor=Redactor([key]))
         self.client = ServerspaceClient(self.http)
         self._servers = None
 

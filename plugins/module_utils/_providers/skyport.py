@@ -41,7 +41,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import (
     Unsupported,
     ValidationError,
 )
-from ansible_collections.hostcraft.cloud.plugins.module_utils._http import HttpClient, MalformedResponse, Redactor
+from ansible_collections.hostcraft.cloud.plugins.module_utils._http import MalformedResponse, Redactor
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import PowerState, Server, as_bool, as_int, as_list, as_str
 from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import (
     Capabilities,
@@ -570,9 +570,7 @@ class SkyportProvider(Provider):
     def __init__(self, options, pool_size=10):
         super().__init__(options)
         key = options.get('skyport_api_key') or ''
-        self.http = HttpClient(self.api_url(), 'Skyport', timeout=self.timeout(), retries=self.retries(),
-                               validate_certs=self.validate_certs(), headers={'x-api-key': key},
-                               redactor=Redactor([key]), pool_size=pool_size)
+        self.http = self.http_client('Skyport', pool_size, headers={'x-api-key': key}, redactor=Redactor([key]))
         self.client = SkyportClient(self.http)
         self._servers = None
         self._users = None
