@@ -299,6 +299,7 @@ NODE_FIELDS = ('provider', 'id', 'name', 'address', 'port', 'status', 'tags', 'r
 CACHE_VERSION = 1
 
 _GROUP_RE = re.compile(r'[^a-z0-9_]')
+_PLAIN_VARIABLE_RE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$')
 _PREFIX_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)?$')
 
 
@@ -560,11 +561,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return [s for s in servers if self._matches(s, filters)]
 
     def _details(self, api, servers, max_workers):
-        """``api.get`` for every server, at most ``max_workers`` at a time; the list's order is kept."""
+        """``api.detailed`` for every server, at most ``max_workers`` at a time; the list's order is kept."""
         results = [None] * len(servers)
         pool = ThreadPoolExecutor(max_workers=min(max_workers, len(servers)), thread_name_prefix='hostcraft-details')
         try:
-            futures = dict((pool.submit(api.get, server.id), index) for index, server in enumerate(servers))
+            # ``detailed`` reads only what the list lacks (HostUp: the network, not the VPS again)
+            futures = dict((pool.submit(api.detailed, server), index) for index, server in enumerate(servers))
             for future in as_completed(futures):
                 index = futures[future]
                 try:
@@ -639,10 +641,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.display.vvv('hostcraft.cloud.servers: %s has no %s; ansible_host is not set.'
                                  % (hostname, connect_with))
 
-            hostvars = self.inventory.get_host(hostname).get_vars()
-            self._set_composite_vars(compose, hostvars, hostname, strict=strict)
-            self._add_host_to_composed_groups(groups, hostvars, hostname, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, hostvars, hostname, strict=strict)
+            if compose or groups or keyed_groups:  # the host's variables are gathered only when used
+                hostvars = self.inventory.get_host(hostname).get_vars()
+                self._set_composite_vars(compose, hostvars, hostname, strict=strict)
+                self._add_host_to_composed_groups(groups, hostvars, hostname, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, hostvars, hostname, strict=strict)
 
     @staticmethod
     def _provider_extras(server):
@@ -676,6 +679,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return value
 
     def _hostname(self, template, server, account):
+        plain_name = _PLAIN_VARIABLE_RE.match(template)
+        if plain_name and plain_name.group(1) in server:
+            # "{{ name }}" (the default) and other lone variables: no template engine per host
+            value = server[plain_name.group(1)]
+            if isinstance(value, str) and value.strip():
+                return value.strip()
         variables = dict(server)
         variables['account'] = account
         if self.get_option('use_extra_vars'):

@@ -303,8 +303,11 @@ def test_inventory_paged_without_gone_services(hostup, hostup_env, ansible_env, 
     data = json.loads(proc.stdout)
     hosts = set(data['provider_hostup']['hosts'])
     assert len(hosts) == 103 and 'vps-0003' not in hosts and 'vps-0004' not in hosts
-    lists = [c for c in hostup.calls() if c['path'] == '/api/v2/vps']
+    calls = hostup.calls()
+    lists = [c for c in calls if c['path'] == '/api/v2/vps']
     assert [c['query'].get('limit') for c in lists] == ['100', '100'] and lists[1]['query'].get('cursor')
+    # one read per VPS: its network; the VPS item itself came with the list
+    assert sum(c['path'].endswith('/network') for c in calls) == 103 and len(calls) == 2 + 103
     assert 'vps-0013' in data['status_suspended']['hosts'] and 'vps-0001' in data['status_active']['hosts']
     assert 'vps-0001' in data['tag_prod']['hosts']
     hostvars = data['_meta']['hostvars']['vps-0006']

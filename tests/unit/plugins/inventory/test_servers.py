@@ -27,6 +27,7 @@ from ansible_collections.hostcraft.cloud.plugins.inventory import servers as plu
 from ansible_collections.hostcraft.cloud.plugins.module_utils import _http
 from ansible_collections.hostcraft.cloud.plugins.module_utils._errors import ApiError, AuthError, NotFound
 from ansible_collections.hostcraft.cloud.plugins.module_utils._model import Server
+from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base import ServerAPI
 
 try:
     from ansible.template import is_trusted_as_template, trust_as_template
@@ -53,7 +54,7 @@ def server(sid, name, location='Falkenberg', status='running', ipv4=(), ipv6=(),
     return Server(**fields)
 
 
-class FakeServers:
+class FakeServers(ServerAPI):
     """A ServerAPI: ``list`` returns ``listed``; ``get`` returns ``details[id]`` (or the listed one)."""
 
     def __init__(self, listed, details=None, complete=True, delay=0.0, errors=None):
