@@ -194,9 +194,26 @@ class ServerAPI:
         return found[0] if found else None
 
     def by_name(self, name):
-        """Every server named ``name`` (case-insensitive; details may be partial)."""
+        """Every server named ``name`` (details may be partial)."""
+        return self.name_matches(self.list(), name)
+
+    @staticmethod
+    def name_matches(servers, name):
+        """The servers of ``servers`` that ``name`` names (case-insensitive: host names are)."""
         wanted = name.strip().lower()
-        return [s for s in self.list() if (s.name or '').strip().lower() == wanted]
+        return [s for s in servers if (s.name or '').strip().lower() == wanted]
+
+    def lookup(self, ref):
+        """The servers ``ref`` names: the one with that ID, else those with that name.
+
+        Where both lookups read the same list, the list is read once.
+        """
+        if type(self).by_id is ServerAPI.by_id and type(self).by_name is ServerAPI.by_name:
+            servers = self.list()
+            found = [s for s in servers if str(s.id) == str(ref)]
+            return found[:1] or self.name_matches(servers, ref)
+        found = self.by_id(ref)
+        return [found] if found is not None else self.by_name(ref)
 
     def detailed(self, server):
         """``server`` with every detail, read again only when what the adapter returned was partial."""

@@ -292,9 +292,10 @@ class SkyportServers(ServerAPI):
                 return server
         raise NotFound('Skyport instance %s not found (GET /api/instances does not list it).' % server_id, provider=PROVIDER)
 
-    def by_name(self, name):
+    @staticmethod
+    def name_matches(servers, name):
         """Instances whose name is exactly ``name`` (the panel's names are case-sensitive and not unique)."""
-        return [s for s in self.list() if s.name == name]
+        return [s for s in servers if s.name == name]
 
     def narrow(self, matches, params):
         """When names repeat, the instance on ``location`` owned by ``user`` (either when set)."""

@@ -30,8 +30,7 @@ def find_server(provider, ref, details=True):
         raise ValidationError('server must not be empty.')
     ref = str(ref).strip()
     api = provider.servers
-    found = api.by_id(ref)
-    matches = [found] if found is not None else api.by_name(ref)
+    matches = api.lookup(ref)
     if not matches:
         raise NotFound('server "%s" not found at %s (no server has that ID or name).' % (ref, provider.title))
     if len(matches) > 1:

@@ -55,6 +55,7 @@ def ensure(hm):
     outcome = Outcome(act, {'power_state': before}, {'power_state': after}, None)
     result = outcome.result('power_state', diff=hm.diff)
     result['power_state'] = after
-    result['server'] = provider.servers.get(server.id).to_dict()
+    # unchanged: the server as looked up (completed only where the list was partial); changed: read again
+    result['server'] = (provider.servers.get(server.id) if act else provider.servers.detailed(server)).to_dict()
     result['server']['power_state'] = after  # what the power read (or, in check mode, the plan) says
     return result
