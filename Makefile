@@ -53,3 +53,16 @@ pytest: $(STAMP)
 
 clean:
 	rm -rf build tests/output .pytest_cache
+
+# Benchmarks against the simulators (tests/perf; see docs/performance.md). Figures only: never fails on time.
+#   make bench BENCH_ARGS=--quick                       100 and 1,000 servers, 8 and 32 workers; 10 + 5 module tasks
+#   make bench BENCH_ARGS='--write docs/performance.md'  also update the tables in docs/performance.md
+#   BENCH_INVENTORY_ARGS / BENCH_MODULES_ARGS: options of one script only, e.g. '--providers glesys --sizes 1000'
+BENCH_ARGS ?=
+BENCH_INVENTORY_ARGS ?=
+BENCH_MODULES_ARGS ?=
+
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python tests/perf/bench_inventory.py $(BENCH_ARGS) $(BENCH_INVENTORY_ARGS)
+	$(BIN)/python tests/perf/bench_modules.py $(BENCH_ARGS) $(BENCH_MODULES_ARGS)
