@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import heapq
 import itertools
 import json
@@ -296,11 +297,14 @@ class Simulator:
     Subclasses set ``name`` and ``KNOBS`` (knob name -> default; the default's type
     is the knob's type) and implement :meth:`build_state`, :meth:`handle`,
     :meth:`is_mutating` and :meth:`snapshot`.  :meth:`handle` and the timer
-    callbacks always run with ``self.lock`` held, so they may touch state freely.
+    callbacks run with ``self.lock`` held, so they may touch state freely; a fake
+    that models lost concurrent writes sets ``HANDLE_UNDER_LOCK = False`` and locks
+    its own state accesses.
     """
 
     name = "base"
     KNOBS: dict = {}
+    HANDLE_UNDER_LOCK = True
 
     def __init__(self, latency: float = 0.0, seed_servers: int = 0, **knobs):
         self.lock = threading.RLock()
@@ -417,14 +421,18 @@ class Simulator:
             return Outcome(None, close=True)
         if action == "delay":
             time.sleep(rule.seconds)
-        with self.lock:
+        with self.lock if self.HANDLE_UNDER_LOCK else contextlib.nullcontext():
             self.run_due()
             try:
                 response = self.handle(request)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 traceback.print_exc(file=sys.stderr)
                 response = self.internal_error(request, exc)
-            self._log(request, response.status, action)
+            return self.finish(request, response, action)
+
+    def finish(self, request: Request, response: Response, action: str | None) -> Outcome:
+        """Log the answer and turn it into the outcome (``drop_after`` closes instead of answering)."""
+        self._log(request, response.status, action)
         if action == "drop_after":
             return Outcome(None, close=True)
         return Outcome(response)

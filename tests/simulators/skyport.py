@@ -6,8 +6,8 @@ Written from ``providers/skyport.md`` only (never from the collection's client c
   ``<userId>_instances``, ``<Id>_instance``, ``nodes``, ``<nodeId>_node``, ``images``, ``apiKeys``, ``name``).
   Every write is a read-modify-write of a whole value with no locking, and the knob ``write_delay`` sleeps
   between the read and the write, so concurrent calls lose each other's writes exactly as the panel does
-  (fact sheet 1, 8.5).  To let that happen, :meth:`process` does **not** hold ``self.lock`` around
-  :meth:`handle`; only each single get/set of the store (and the timers) take it.
+  (fact sheet 1, 8.5).  To let that happen, ``HANDLE_UNDER_LOCK = False``: the request path does **not** hold
+  ``self.lock`` around :meth:`handle`; only each single get/set of the store (and the timers) take it.
 * Every POST goes through one rate limiter per client IP (3); unknown GET paths answer 200 HTML and other
   unknown method/path pairs 404 ``Cannot METHOD /path`` (3); every response sets a ``connect.sid`` cookie (1).
 * The node daemon (skyportd) is simulated inside: deploy "calls" it (knob ``daemon_down``, ``deploy_seconds``),
@@ -35,8 +35,6 @@ import secrets
 import string
 import threading
 import time
-import traceback
-import sys
 import uuid
 from urllib.parse import parse_qsl
 
@@ -359,6 +357,7 @@ HANG = Response(0)  # handle() result: never answer (POST /api/nodes/create)
 
 class SkyportSimulator(Simulator):
     name = "skyport"
+    HANDLE_UNDER_LOCK = False  # handle() locks each store access only: concurrent writes get lost (module doc)
     KNOBS = {
         "version": "main",             # main (0.3.0) | v0.2 (v0.2.x status codes and bodies, fact sheet 9)
         "rate_limit": 6,               # POSTs per window per client IP (all POSTs share it); 0 or null = no limit
@@ -518,36 +517,14 @@ class SkyportSimulator(Simulator):
         found = self._route(request)
         return {"route": found[0] if found else None, "action": found[1] if found else None}
 
-    def process(self, request: Request) -> Outcome:
-        """Like :meth:`Simulator.process`, but :meth:`handle` runs without ``self.lock`` (see the module doc)."""
-        if self.latency > 0:
-            time.sleep(self.latency)
-        rule = self._take_fault(request)
-        action = rule.action if rule else None
-        if action == "respond":
-            response = rule.response()
-            self._log(request, response.status, action)
-            return Outcome(response)
-        if action == "drop":
-            self._log(request, None, action)
-            return Outcome(None, close=True)
-        if action == "delay":
-            time.sleep(rule.seconds)
-        self.run_due()
-        try:
-            response = self.handle(request)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            traceback.print_exc(file=sys.stderr)
-            response = self.internal_error(request, exc)
+    def finish(self, request: Request, response: Response, action: str | None) -> Outcome:
+        """Like :meth:`Simulator.finish`, plus the request the panel never answers (``HANG``)."""
         if response is HANG:
             self._log(request, None, action)
             if action != "drop_after":
                 self._hang()
             return Outcome(None, close=True)
-        self._log(request, response.status, action)
-        if action == "drop_after":
-            return Outcome(None, close=True)
-        return Outcome(response)
+        return super().finish(request, response, action)
 
     def _hang(self) -> None:
         """Hold the request (its own server thread) until ``node_create_hang`` passes or the state is reset."""
