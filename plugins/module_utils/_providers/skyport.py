@@ -115,17 +115,25 @@ def _is_json(response):
     return 'json' in (response.header('Content-Type') or '').lower()
 
 
+def _body_message(body):
+    """The text of a JSON body: ``error`` (plus ``details``), ``message``/``Message`` or ``success``; else None."""
+    for field in ('error', 'message', 'Message', 'success'):
+        text = body.get(field)
+        if isinstance(text, str) and text:
+            details = body.get('details')
+            if field == 'error' and details not in (None, '', {}, []):
+                return '%s (%s)' % (text, details if isinstance(details, str) else json.dumps(details, sort_keys=True))
+            return text
+    return None
+
+
 def _message(response):
-    """The panel's own words: ``error`` (plus ``details``), ``message``/``Message``, or the text of an HTML page."""
+    """The panel's own words: those of its JSON body (see :func:`_body_message`), or the text of an HTML page."""
     body = _decode(response.text) if _is_json(response) else None
     if isinstance(body, dict):
-        for field in ('error', 'message', 'Message', 'success'):
-            text = body.get(field)
-            if isinstance(text, str) and text:
-                details = body.get('details')
-                if field == 'error' and details not in (None, '', {}, []):
-                    return '%s (%s)' % (text, details if isinstance(details, str) else json.dumps(details, sort_keys=True))
-                return text
+        text = _body_message(body)
+        if text is not None:
+            return text
         if 'error' in body:
             return 'no message'
     text = re.sub(r'<[^>]+>', ' ', response.text or '')
@@ -454,7 +462,7 @@ class SkyportServers(ServerAPI):
             time.sleep(0.5)
         raise ApiError('Skyport accepted the deploy of "%s"%s (%s) but the instance is not in GET /api/instances: the panel '
                        'lost the write. The container may exist on node %s; check it there before deploying again. %s'
-                       % (spec['name'], ' as %s' % new_id if new_id else '', _message_of(answer),
+                       % (spec['name'], ' as %s' % new_id if new_id else '', _body_message(answer) or 'no message',
                           node.get('name'), THROTTLE_HINT), provider=PROVIDER)
 
     def delete(self, server, options):
@@ -470,13 +478,6 @@ class SkyportServers(ServerAPI):
         if any(s.id == server.id for s in self.list()):
             raise ApiError('Skyport answered the delete of instance %s (%s) but still lists it; nothing is hidden: '
                            'delete it in the panel.' % (server.name, server.id), provider=PROVIDER)
-
-
-def _message_of(answer):
-    for field in ('message', 'Message'):
-        if isinstance(answer.get(field), str):
-            return answer[field]
-    return 'no message'
 
 
 # --- power (suspend / unsuspend) --------------------------------------------------------------
@@ -510,7 +511,7 @@ class SkyportPower(PowerAPI):
         path = '/api/instances/%s/%s' % (action, server_id)
         try:
             response = self.client.raw('POST', path, idempotent=True)
-        except (AmbiguousError, ApiError) as exc:
+        except ApiError as exc:  # AmbiguousError too: the record decides
             response, failure = None, str(exc)
         else:
             if 200 <= response.status < 300:
