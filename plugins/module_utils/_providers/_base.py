@@ -39,6 +39,7 @@ FEATURES = {
     'server.delete': 'delete servers',
     'server_info': 'list servers',
     'power': 'manage power state',
+    'power.restart': 'restart servers',
     'ptr': 'manage reverse DNS (PTR)',
     'ptr_info': 'read reverse DNS (PTR)',
     'dns_record': 'manage DNS records',

@@ -60,7 +60,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._glesys
 
 CAPABILITIES = Capabilities(
     'glesys',
-    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'ptr', 'ptr_info',
+    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'power.restart', 'ptr', 'ptr_info',
                'sshkey', 'sshkey_info', 'api_key_info', 'image_info', 'inventory', 'dns_record', 'dns_record_info'),
     unsupported={
         'api_key': 'GleSYS offers no API-key management over its API; create and delete keys in the control panel '

@@ -55,7 +55,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._hostke
 
 CAPABILITIES = Capabilities(
     'hostkey',
-    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'ptr', 'ptr_info', 'dns_record',
+    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'power.restart', 'ptr', 'ptr_info', 'dns_record',
                'dns_record_info', 'sshkey', 'sshkey_info', 'api_key', 'api_key_info', 'tag', 'image_info', 'inventory'),
     unsupported={
         'user': 'panel users are a Skyport feature',

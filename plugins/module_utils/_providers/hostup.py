@@ -63,7 +63,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._hostup
 NO_ORDERS = 'HostUp has no API to order/cancel a VPS; order and cancel in the customer portal'
 CAPABILITIES = Capabilities(
     'hostup',
-    supported=('server', 'server_info', 'power', 'ptr', 'ptr_info', 'dns_record', 'dns_record_info', 'sshkey',
+    supported=('server', 'server_info', 'power', 'power.restart', 'ptr', 'ptr_info', 'dns_record', 'dns_record_info', 'sshkey',
                'sshkey_info', 'api_key', 'api_key_info', 'inventory'),
     unsupported={
         'server.create': NO_ORDERS,

@@ -50,7 +50,7 @@ from ansible_collections.hostcraft.cloud.plugins.module_utils._providers._base i
 
 CAPABILITIES = Capabilities(
     'serverspace',
-    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'dns_record', 'dns_record_info',
+    supported=('server', 'server.create', 'server.delete', 'server_info', 'power', 'power.restart', 'dns_record', 'dns_record_info',
                'sshkey', 'sshkey_info', 'tag', 'image_info', 'inventory'),
     unsupported={
         'ptr': 'Serverspace has no public reverse-DNS API; set PTR records in the control panel',

@@ -68,6 +68,7 @@ CAPABILITIES = Capabilities(
         'api_key': 'Skyport API keys are made in the panel\'s admin UI only (there is no API route for them)',
         'api_key_info': 'Skyport API keys are made in the panel\'s admin UI only (there is no API route for them)',
         'tag': 'Skyport instances have no tags',
+        'power.restart': 'the panel has no restart (suspend only sets a flag)',
     })
 
 USER_SECRETS = frozenset(('password', 'resettoken', 'twofasecret', 'verificationtoken'))
@@ -485,7 +486,7 @@ class SkyportServers(ServerAPI):
 class SkyportPower(PowerAPI):
     """``running`` = not suspended and READY; ``stopped`` = suspended. Judged by re-reading the instance."""
 
-    unsupported_states = {'restarted': ('restart an instance', 'the panel has no restart (suspend only sets a flag)')}
+    unsupported_states = {'restarted': ('restart an instance', CAPABILITIES.reason('power.restart'))}
 
     def __init__(self, client):
         self.client = client
