@@ -186,24 +186,18 @@ def _simulator(provider, knobs, env_of):
     return server, sim, env
 
 
-glesys_server, glesys, glesys_env = _simulator(
-    'glesys', {'lock_seconds': 1.0, 'power_seconds': 0.5},
-    lambda sim, mod, tmp: {'GLESYS_API_URL': sim.url, 'GLESYS_PROJECT': mod.PROJECT, 'GLESYS_API_KEY': mod.API_KEY})
+def _env_of(provider, cache=False):
+    def env_of(sim, _module, tmp):
+        env = launcher.credentials_env(provider, sim.url)
+        if cache:  # HOSTKEY's token cache and Skyport's write lock live under XDG_CACHE_HOME
+            env['XDG_CACHE_HOME'] = str(tmp / 'cache')
+        return env
+    return env_of
 
-hostkey_server, hostkey, hostkey_env = _simulator(
-    'hostkey', {'power_seconds': 0.2, 'status_seconds': 0.1, 'deploy_seconds': 0.5, 'reinstall_seconds': 0.5,
-                'cancel_seconds': 0.2, 'cancel_gone_seconds': 0.2},
-    lambda sim, mod, tmp: {'HOSTKEY_API_URL': sim.url, 'HOSTKEY_API_KEY': mod.API_KEY, 'HOSTKEY_PIN': mod.PIN,
-                           'XDG_CACHE_HOME': str(tmp / 'cache')})
 
-hostup_server, hostup, hostup_env = _simulator(
-    'hostup', {'job_seconds': 0.3, 'dns_pending_seconds': 0.3, 'provision_seconds': 1.0},
-    lambda sim, mod, tmp: {'HOSTUP_API_URL': sim.url, 'HOSTUP_API_KEY': mod.API_KEY})
-
-serverspace_server, serverspace, serverspace_env = _simulator(
-    'serverspace', {'task_seconds': 0.3},
-    lambda sim, mod, tmp: {'SERVERSPACE_API_URL': sim.url, 'SERVERSPACE_API_KEY': mod.API_KEY})
-
-skyport_server, skyport, skyport_env = _simulator(
-    'skyport', {'rate_window': 1.0, 'install_seconds': 0.6, 'first_poll_seconds': 0.1},
-    lambda sim, mod, tmp: {'SKYPORT_URL': sim.url, 'SKYPORT_API_KEY': mod.API_KEY, 'XDG_CACHE_HOME': str(tmp / 'cache')})
+glesys_server, glesys, glesys_env = _simulator('glesys', launcher.QUICK_KNOBS['glesys'], _env_of('glesys'))
+hostkey_server, hostkey, hostkey_env = _simulator('hostkey', launcher.QUICK_KNOBS['hostkey'], _env_of('hostkey', True))
+hostup_server, hostup, hostup_env = _simulator('hostup', launcher.QUICK_KNOBS['hostup'], _env_of('hostup'))
+serverspace_server, serverspace, serverspace_env = _simulator('serverspace', launcher.QUICK_KNOBS['serverspace'],
+                                                              _env_of('serverspace'))
+skyport_server, skyport, skyport_env = _simulator('skyport', launcher.QUICK_KNOBS['skyport'], _env_of('skyport', True))

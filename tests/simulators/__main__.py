@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
 
-from .launcher import PROVIDERS, UnknownProvider, simulator_class, start
+from .launcher import PROVIDERS, QUICK_KNOBS, UnknownProvider, credentials_env, simulator_class, start
 
 
 def parse_target(text: str) -> tuple[str, int]:
@@ -80,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid-file", help="write this process id here")
     parser.add_argument("--ready-file", help="write {provider: url} JSON here once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--quick", action="store_true",
+                        help="short waits (the knobs the tests and `make demo` use); --knob still wins")
+    parser.add_argument("--env-file", help="write `export NAME=value` lines that point the collection at the "
+                                           "simulators (URLs and credentials) here, for `. FILE` in a shell")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="one more line for --env-file (repeatable)")
     options = parser.parse_args(argv)
 
     try:
@@ -88,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(set(providers)) != len(providers):
             raise ValueError("each provider can be started once")
         knobs = parse_knobs(options.knob, providers)
+        if options.quick:
+            knobs = {p: dict(QUICK_KNOBS.get(p, {}), **knobs[p]) for p in providers}
+        extra_env = [item.partition("=") for item in options.env]
+        if any(not name or sep != "=" for name, sep, _ in extra_env):
+            raise ValueError("--env takes NAME=VALUE")
     except ValueError as exc:  # UnknownProvider is a ValueError
         parser.error(str(exc))
 
@@ -109,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         urls = {handle.provider: handle.url for handle in handles}
         if options.ready_file:
             write_atomic(options.ready_file, json.dumps(urls) + "\n")
+        if options.env_file:
+            lines = [f"export {name}={shlex.quote(value)}" for handle in handles
+                     for name, value in credentials_env(handle.provider, handle.url).items()]
+            lines += [f"export {name}={shlex.quote(value)}" for name, _, value in extra_env]
+            write_atomic(options.env_file, "\n".join(lines) + "\n")
         print(json.dumps(urls), flush=True)
         while not stop.wait(0.5):
             pass
@@ -120,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         for handle in handles:
             handle.stop()
         remove_quietly(options.ready_file)
+        remove_quietly(options.env_file)
         remove_quietly(options.pid_file)
 
 

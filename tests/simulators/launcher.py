@@ -26,6 +26,16 @@ PROVIDERS = {
 
 HOST = "127.0.0.1"
 
+# Short waits for the tests and the demo: every flow stays asynchronous, only faster than the real providers.
+QUICK_KNOBS = {
+    "glesys": {"lock_seconds": 1.0, "power_seconds": 0.5},
+    "hostkey": {"power_seconds": 0.2, "status_seconds": 0.1, "deploy_seconds": 0.5, "reinstall_seconds": 0.5,
+                "cancel_seconds": 0.2, "cancel_gone_seconds": 0.2},
+    "hostup": {"job_seconds": 0.3, "dns_pending_seconds": 0.3, "provision_seconds": 1.0},
+    "serverspace": {"task_seconds": 0.3},
+    "skyport": {"rate_window": 1.0, "install_seconds": 0.6, "first_poll_seconds": 0.1},
+}
+
 
 class UnknownProvider(ValueError):
     """A provider name that is not in PROVIDERS."""
@@ -78,3 +88,16 @@ def start(provider: str, port: int = 0, latency: float = 0.0, seed_servers: int 
     sim = simulator_class(provider)(latency=latency, seed_servers=seed_servers, **knobs)
     server = SimHTTPServer(sim, HOST, port, verbose=verbose)
     return SimulatorHandle(provider, sim, server)
+
+
+def credentials_env(provider: str, url: str) -> dict:
+    """The environment variables (DESIGN.md section 2) that point the collection at this simulator."""
+    module = importlib.import_module(PROVIDERS[provider].partition(":")[0], __package__)
+    if provider == "glesys":
+        return {"GLESYS_API_URL": url, "GLESYS_PROJECT": module.PROJECT, "GLESYS_API_KEY": module.API_KEY}
+    if provider == "hostkey":
+        return {"HOSTKEY_API_URL": url, "HOSTKEY_API_KEY": module.API_KEY, "HOSTKEY_PIN": module.PIN}
+    if provider == "skyport":
+        return {"SKYPORT_URL": url, "SKYPORT_API_KEY": module.API_KEY}
+    prefix = provider.upper()
+    return {prefix + "_API_URL": url, prefix + "_API_KEY": module.API_KEY}
