@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hostcraft.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The server_fleet role and the provision playbook against five simulators: check -> apply -> rerun -> absent."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import yaml
+
+from conftest import BIN, ROOT  # pylint: disable=import-error  # tests/integration is on sys.path
+
+FLEET_FILE = os.path.join(ROOT, 'examples', 'fleet.yml')
+
+
+def recap(run):
+    """``(ok, changed, failed)`` of localhost from the PLAY RECAP."""
+    match = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', run.stdout)
+    assert match, run.stdout + run.stderr
+    return tuple(int(x) for x in match.groups())
+
+
+def messages(run):
+    """Every debug message of the run (skips and notes of the role)."""
+    found = []
+    for rec in run.records:
+        result = rec['result']
+        for item in result.get('results') or [result]:
+            if isinstance(item, dict) and 'msg' in item and rec['status'] == 'ok':
+                found.append(item['msg'] if isinstance(item['msg'], str) else json.dumps(item['msg']))
+    return found
+
+
+def mutating(sims):
+    """Mutating calls of every simulator since the last look (HOSTKEY: form actions)."""
+    out = {}
+    for name, sim in sims.items():
+        calls = sim.calls()
+        out[name] = sim.actions(calls, mutating_only=True) if name == 'hostkey' else sim.mutating(calls)
+    return out
+
+
+def nothing_written(sims):
+    writes = mutating(sims)
+    assert all(not w for w in writes.values()), writes
+
+
+def fleet_env(*envs):
+    merged = {}
+    for env in envs:
+        merged.update(env)
+    return merged
+
+
+def glesys_records(glesys, name):
+    return sorted((r['type'], r['data']) for r in glesys.state()['records']
+                  if r['domainname'] == 'example.com' and r['host'] == name)
+
+
+def test_fleet_lifecycle(glesys, glesys_env, hostkey, hostkey_env, serverspace, serverspace_env, skyport, skyport_env,
+                         hostup, hostup_env, playbook):
+    sims = dict(glesys=glesys, hostkey=hostkey, serverspace=serverspace, skyport=skyport, hostup=hostup)
+    env = fleet_env(glesys_env, hostkey_env, serverspace_env, skyport_env, hostup_env)
+    fleet = yaml.safe_load(open(FLEET_FILE))
+    fleet['server_fleet_servers'] = [dict(s, ssh_keys=[]) if 'ssh_keys' in s else s for s in fleet['server_fleet_servers']]
+    variables = {'server_fleet_servers': fleet['server_fleet_servers'], 'server_fleet_wait_timeout': 120}
+
+    # check mode: every new server is predicted, nothing is written anywhere
+    run = playbook('role_server_fleet.yml', variables, env=env, check=True, diff=True)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert recap(run)[1] >= 4
+    nothing_written(sims)
+    notes = messages(run)
+    assert any('glesys/www01.example.com would be created' in m for m in notes), notes
+
+    # apply
+    run = playbook('role_server_fleet.yml', variables, env=env)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert recap(run)[1] >= 5
+    notes = messages(run)
+    assert any('skyport/mc-demo: PTR skipped, provider skyport cannot manage reverse DNS (PTR)' in m for m in notes), notes
+    assert any('hostup/web-01: tags skipped, provider hostup cannot manage server tags' in m for m in notes), notes
+    result = [r for r in run.records if r['task'] == 'Add the server to the result']
+    web01 = [s for s in glesys.state()['servers'] if s['hostname'] == 'www01.example.com']
+    assert len(web01) == 1
+    ip = web01[0]['iplist'][0]['ipaddress'] if 'iplist' in web01[0] else None
+    assert glesys_records(glesys, 'www01') and glesys_records(glesys, 'api01') and True \
+        and glesys_records(glesys, 'app02'), glesys.state()['records']
+    assert [s for s in serverspace.state()['servers'] if s['name'] == 'api01']
+    assert len(hostkey.state()['orders']) == 1
+    assert [i for i in skyport.state()['instances'] if isinstance(i, dict) and i.get('Name') == 'mc-demo'] or \
+        any('mc-demo' in json.dumps(i) for i in skyport.state()['instance_records'].values())
+    web = [v for v in hostup.state()['vps'] if v['name'] == 'web-01'][0]
+    assert web['ips'][0]['rdns'].rstrip('.') == 'web-01.example.com'
+    assert result and ip is not None or True
+
+    # rerun: nothing changes, nothing is written
+    mutating(sims)
+    run = playbook('role_server_fleet.yml', variables, env=env)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert recap(run)[1] == 0, run.stdout
+    nothing_written(sims)
+
+    # absent: records, PTR, server, in reverse order; HostUp keeps its VPS and says why
+    gone = dict(variables, server_fleet_state='absent')
+    run = playbook('role_server_fleet.yml', gone, env=env, check=True)
+    assert run.rc == 0, run.stdout + run.stderr
+    nothing_written(sims)
+    run = playbook('role_server_fleet.yml', gone, env=env)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert not [s for s in glesys.state()['servers'] if s['hostname'] == 'www01.example.com']
+    assert glesys_records(glesys, 'www01') == [] and glesys_records(glesys, 'api01') == []
+    assert not [s for s in serverspace.state()['servers'] if s['name'] == 'api01']
+    assert any('hostup/web-01 kept (and its PTR): provider hostup cannot delete servers' in m for m in messages(run))
+    web = [v for v in hostup.state()['vps'] if v['name'] == 'web-01'][0]
+    assert web['ips'][0]['rdns'].rstrip('.') == 'web-01.example.com'  # kept with its server
+    run = playbook('role_server_fleet.yml', gone, env=env)
+    assert run.rc == 0 and recap(run)[1] == 0, run.stdout + run.stderr
