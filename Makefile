@@ -1,6 +1,7 @@
 # hostcraft.cloud developer entry points. Everything runs offline against the simulators.
 #   make demo   start the simulators, run playbooks/demo.yml twice (create, then unchanged), stop them
-#   make test   sanity + unit + integration (what CI runs)
+#   make test   sanity + lint + build + unit + integration (what CI runs)
+#   make lint   docs, changelog, ansible-lint, execution environment and Galaxy import checks (own venv .venv-lint)
 #   make bench  benchmarks (figures only, never pass/fail on time)
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv demo test pytest sanity units integration build clean
+.PHONY: all venv demo test pytest sanity lint units integration build clean
 
 all: test
 
@@ -38,14 +39,32 @@ integration: $(STAMP)
 build: $(STAMP)
 	$(BIN)/ansible-galaxy collection build --force --output-path build
 
+# Linters in their own venv (tests/requirements-lint.txt), so they never change what .venv holds.
+# tests/tools/lint.sh runs every step (capability docs, antsibull-docs, antsibull-changelog, ansible-lint,
+# ansible-builder, galaxy-importer on build/hostcraft-cloud-<version>.tar.gz), then fails if any failed.
+LINT_VENV ?= .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed
+
+$(LINT_STAMP): tests/requirements-lint.txt Makefile
+	test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(ANSIBLE_CORE)" -r tests/requirements-lint.txt
+	touch $(LINT_STAMP)
+
+lint: build $(LINT_STAMP)
+	LINT_VENV=$(CURDIR)/$(LINT_VENV) bash tests/tools/lint.sh
+
 # Unit and integration tests also run on the oldest supported ansible-core (2.18) in a second venv.
 VENV_218 ?= .venv-218
 
+# Every step runs even when an earlier one failed (so CI always prints pytest's summary line); the exit
+# status is non-zero when any step failed.
 test: $(STAMP)
-	$(MAKE) --no-print-directory sanity
-	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory VENV=$(VENV_218) ANSIBLE_CORE='ansible-core>=2.18,<2.19' pytest
-	$(MAKE) --no-print-directory pytest
+	@failed=""; \
+	$(MAKE) --no-print-directory sanity || failed="$$failed sanity"; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	$(MAKE) --no-print-directory VENV=$(VENV_218) ANSIBLE_CORE='ansible-core>=2.18,<2.19' pytest || failed="$$failed pytest-2.18"; \
+	$(MAKE) --no-print-directory pytest || failed="$$failed pytest-2.19"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; echo "make test: all steps passed"
 
 pytest: $(STAMP)
 	$(BIN)/python -c 'import ansible; print("pytest with ansible-core", ansible.__version__)'
