@@ -26,8 +26,10 @@ description:
     source). The only variable set without the prefix is C(ansible_host), see O(connect_with)."
   - All data that comes from the APIs is marked unsafe, so it is never evaluated as a template. Only strings
     that contain C({) or C(}) need the mark and carry it; the others cannot be read as templates and stay
-    plain, which keeps C(ansible-inventory --list) free of C(__ansible_unsafe) objects (AWX imports them
-    literally).
+    plain, which keeps the output of C(ansible-inventory --list) free of C(__ansible_unsafe) objects on
+    ansible-core 2.18. On ansible-core 2.19 and later, ansible-core itself treats every string an inventory
+    plugin returns as untrusted, and C(ansible-inventory --list) writes each one as an object with the single key
+    C(__ansible_unsafe).
   - "Supported providers: C(glesys) (C(server/list) plus concurrent C(server/details)), C(hostkey)
     (C(eq/update_servers) plus concurrent C(eq/show); host name from the C(hostname) tag; the C(Password) tag never
     reaches host variables), C(serverspace) (one C(GET servers)), C(hostup) (C(GET /api/v2/vps) pages plus the
