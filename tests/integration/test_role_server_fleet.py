@@ -122,3 +122,43 @@ def test_fleet_lifecycle(glesys, glesys_env, hostkey, hostkey_env, serverspace, 
     assert web['ips'][0]['rdns'].rstrip('.') == 'web-01.example.com'  # kept with its server
     run = playbook('role_server_fleet.yml', gone, env=env)
     assert run.rc == 0 and recap(run)[1] == 0, run.stdout + run.stderr
+
+
+def test_bad_input_fails_before_any_call(glesys, glesys_env, playbook):
+    base = {'name': 'x1.example.com', 'provider': 'glesys', 'location': 'Falkenberg', 'image': 'debian-12',
+            'cpu': 1, 'memory_mb': 1024, 'disk_gb': 10}
+    cases = [
+        ([base, dict(base)], 'names a server more than once at the same provider: glesys/x1.example.com'),
+        ([dict(base, colour='blue')], 'server_fleet_servers.colour. Supported parameters include'),
+        ([dict(base, provider='aws')], 'value of provider must be one of'),
+        ([dict(base, power_state='paused')], 'value of power_state must be one of'),
+        ([dict(base, ptr=5)], 'ptr must be true, false or a host name'),
+        ([dict(base, dns={'ttl': 60})], 'missing required arguments: zone'),
+    ]
+    for servers, text in cases:
+        run = playbook('role_server_fleet.yml', {'server_fleet_servers': servers}, env=glesys_env)
+        assert run.rc != 0, servers
+        assert text in run.stdout + run.stderr, (text, run.stdout)
+        assert glesys.calls() == [], servers
+
+
+def test_paid_order_only_with_allow_paid(hostkey, hostkey_env, playbook):
+    server = {'name': 'paid01.example.com', 'provider': 'hostkey', 'location': 'NL', 'plan': 'vm.v2-small',
+              'image': 'Debian 12', 'root_password': 'Paid-Check_Passw0rd'}
+    run = playbook('role_server_fleet.yml', {'server_fleet_servers': [server]}, env=hostkey_env)
+    assert run.rc != 0 and 'set allow_paid: true to order it' in run.stdout
+    assert hostkey.actions(hostkey.calls(), mutating_only=True) == [] and hostkey.state()['orders'] == []
+    # the role-wide opt-in passes through; check mode still orders nothing
+    run = playbook('role_server_fleet.yml', {'server_fleet_servers': [server], 'server_fleet_allow_paid': True},
+                   env=hostkey_env, check=True)
+    assert run.rc == 0, run.stdout
+    assert hostkey.actions(hostkey.calls(), mutating_only=True) == [] and hostkey.state()['orders'] == []
+
+
+def test_missing_hostup_vps_is_skipped_with_the_reason(hostup, hostup_env, playbook):
+    run = playbook('role_server_fleet.yml', {'server_fleet_servers': [{'name': 'nope-01', 'provider': 'hostup',
+                                                                       'ptr': True}]}, env=hostup_env)
+    assert run.rc == 0, run.stdout
+    assert any('hostup/nope-01 skipped: it does not exist and provider hostup cannot create servers' in m
+               for m in messages(run)), messages(run)
+    assert hostup.mutating(hostup.calls()) == []
