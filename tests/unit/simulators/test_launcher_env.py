@@ -32,8 +32,8 @@ def test_env_file_points_at_the_simulators_and_goes_away(tmp_path):
         assert set(values) == {'GLESYS_API_URL', 'GLESYS_PROJECT', 'GLESYS_API_KEY', 'SKYPORT_URL', 'SKYPORT_API_KEY',
                                'ANSIBLE_COLLECTIONS_PATH'}
         assert values['ANSIBLE_COLLECTIONS_PATH'] == "'/x y'"
-        answer = requests.post(values['GLESYS_API_URL'] + '/server/list', auth=(values['GLESYS_PROJECT'],
-                                                                               values['GLESYS_API_KEY']), timeout=10)
+        auth = (values['GLESYS_PROJECT'], values['GLESYS_API_KEY'])
+        answer = requests.post(values['GLESYS_API_URL'] + '/server/list', auth=auth, timeout=10)
         assert answer.status_code == 200
         assert requests.get(values['SKYPORT_URL'] + '/api/instances', headers={'x-api-key': values['SKYPORT_API_KEY']},
                             timeout=10).status_code == 200
