@@ -40,6 +40,18 @@ def collections_path():
     return base
 
 
+def plain(value):
+    """Undo the ``{"__ansible_unsafe": ...}`` form in which ansible-core 2.19's ``ansible-inventory`` writes every
+    string an inventory plugin returns."""
+    if isinstance(value, dict):
+        if list(value) == ['__ansible_unsafe']:
+            return value['__ansible_unsafe']
+        return dict((k, plain(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 class Sim:
     """A running simulator plus helpers for its control endpoints."""
 

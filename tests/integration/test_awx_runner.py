@@ -21,7 +21,7 @@ import ansible_runner  # a hard requirement (tests/requirements.txt): CI must ru
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from conftest import BIN, ROOT, collections_path  # pylint: disable=import-error  # tests/integration is on sys.path
+from conftest import BIN, ROOT, collections_path, plain  # pylint: disable=import-error  # tests/integration is on sys.path
 from tests.simulators import glesys as glesys_sim
 
 CREDENTIAL_TYPES = os.path.join(ROOT, 'extensions', 'awx', 'credential_types')
@@ -60,17 +60,6 @@ def runner_env(injected):
         'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
     })
     return env
-
-
-def plain(value):
-    """Undo the ``{"__ansible_unsafe": ...}`` form in which ansible-core 2.19 writes every inventory plugin string."""
-    if isinstance(value, dict):
-        if list(value) == ['__ansible_unsafe']:
-            return value['__ansible_unsafe']
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def leaked(private_data_dir, secret):

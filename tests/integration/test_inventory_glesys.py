@@ -16,6 +16,7 @@ import pytest
 import yaml
 from ansible.release import __version__ as ansible_version
 
+from conftest import plain  # pylint: disable=import-error  # tests/integration is on sys.path
 from tests.simulators import glesys as glesys_sim
 
 ANSIBLE_VERSION = tuple(int(p) for p in ansible_version.split('.')[:2])
@@ -24,17 +25,6 @@ BIN = os.path.dirname(sys.executable)
 SEEDED = 200
 KEYS = ('provider', 'id', 'name', 'status', 'power_state', 'location', 'image', 'plan', 'cpu', 'memory_mb', 'disk_gb',
         'ipv4', 'ipv6', 'public_ipv4', 'tags', 'created', 'provider_data', 'account')
-
-
-def plain(value):
-    """Undo the ``{"__ansible_unsafe": ...}`` form of ansible-inventory's JSON output."""
-    if isinstance(value, dict):
-        if list(value) == ['__ansible_unsafe']:
-            return value['__ansible_unsafe']
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 class Inventory:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.simulators import skyport as skyport_sim
-from test_inventory_glesys import plain  # pylint: disable=import-error  # tests/integration is on sys.path
+from conftest import plain  # pylint: disable=import-error  # tests/integration is on sys.path
 
 SP = {'provider': 'skyport'}
 ALICE = 'user-alice-0001'

@@ -96,29 +96,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 dest=${work_dir}/ansible_collections/${namespace}/${name}
-mkdir -p -- "${dest}"
-
-# Paths never copied: virtualenvs, build and test output, caches.
-excluded='^(\.git|\.venv|venv|\.tox|\.nox|build|dist|tests/output)(/|$)|(^|/)(__pycache__|\.pytest_cache|\.mypy_cache)(/|$)|\.py[co]$|^hostcraft-cloud-.*\.tar\.gz$'
-
-list_files() {
-    if git -C "${collection_root}" rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-        # tracked and untracked-but-not-ignored files; skip deleted ones
-        git -C "${collection_root}" ls-files -z --cached --others --exclude-standard
-    else
-        (cd -- "${collection_root}" && find . \( -type f -o -type l \) -printf '%P\0')
-    fi
-}
-
-list_files \
-    | grep -zEv -- "${excluded}" \
-    | while IFS= read -r -d '' path; do
-        if [[ -e "${collection_root}/${path}" || -L "${collection_root}/${path}" ]]; then
-            printf '%s\0' "${path}"
-        fi
-    done \
-    | tar -C "${collection_root}" --null --no-recursion -T - -cf - \
-    | tar -C "${dest}" -xf -
+# shellcheck source=tests/tools/stage_collection.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/stage_collection.sh"
+stage_collection "${collection_root}" "${dest}"
 
 # --- run -----------------------------------------------------------------
 

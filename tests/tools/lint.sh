@@ -53,27 +53,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 dest=${work_dir}/ansible_collections/${namespace}/${name}
-mkdir -p -- "${dest}"
-
-excluded='^(\.git|\.venv[^/]*|venv|\.tox|\.nox|build|dist|tests/output|\.ansible)(/|$)|(^|/)(__pycache__|\.pytest_cache|\.mypy_cache)(/|$)|\.py[co]$|^hostcraft-cloud-.*\.tar\.gz$'
-
-list_files() {
-    if git -C "${repo_root}" rev-parse --is-inside-work-tree > /dev/null 2>&1; then
-        git -C "${repo_root}" ls-files -z --cached --others --exclude-standard
-    else
-        (cd -- "${repo_root}" && find . \( -type f -o -type l \) -printf '%P\0')
-    fi
-}
-
-list_files \
-    | grep -zEv -- "${excluded}" \
-    | while IFS= read -r -d '' path; do
-        if [[ -e "${repo_root}/${path}" || -L "${repo_root}/${path}" ]]; then
-            printf '%s\0' "${path}"
-        fi
-    done \
-    | tar -C "${repo_root}" --null --no-recursion -T - -cf - \
-    | tar -C "${dest}" -xf -
+# shellcheck source=tests/tools/stage_collection.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/stage_collection.sh"
+stage_collection "${repo_root}" "${dest}"
 
 export ANSIBLE_COLLECTIONS_PATH=${work_dir}
 
