@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 
 import yaml
 
-from conftest import BIN, ROOT  # pylint: disable=import-error  # tests/integration is on sys.path
+from conftest import ROOT  # pylint: disable=import-error  # tests/integration is on sys.path
 
 FLEET_FILE = os.path.join(ROOT, 'examples', 'fleet.yml')
 
@@ -86,19 +85,24 @@ def test_fleet_lifecycle(glesys, glesys_env, hostkey, hostkey_env, serverspace, 
     notes = messages(run)
     assert any('skyport/mc-demo: PTR skipped, provider skyport cannot manage reverse DNS (PTR)' in m for m in notes), notes
     assert any('hostup/web-01: tags skipped, provider hostup cannot manage server tags' in m for m in notes), notes
-    result = [r for r in run.records if r['task'] == 'Add the server to the result']
-    web01 = [s for s in glesys.state()['servers'] if s['hostname'] == 'www01.example.com']
-    assert len(web01) == 1
-    ip = web01[0]['iplist'][0]['ipaddress'] if 'iplist' in web01[0] else None
-    assert glesys_records(glesys, 'www01') and glesys_records(glesys, 'api01') and True \
-        and glesys_records(glesys, 'app02'), glesys.state()['records']
-    assert [s for s in serverspace.state()['servers'] if s['name'] == 'api01']
+    fleet_result = run.result('Add the server to the result')['ansible_facts']['server_fleet_result']
+    servers = dict(((s['provider'], s['name']), s) for s in fleet_result)
+    assert len(servers) == 5 and all(s['id'] for s in servers.values())
+    assert len([s for s in glesys.state()['servers'] if s['hostname'] == 'www01.example.com']) == 1
+    # A (and AAAA) records of each server in the GleSYS zone, also for servers at other providers
+    for (provider, name), record in ((('glesys', 'www01.example.com'), 'www01'), (('serverspace', 'api01'), 'api01'),
+                                     (('hostkey', 'app02.example.com'), 'app02')):
+        server = servers[(provider, name)]
+        want = [('A', server['public_ipv4'])] + ([('AAAA', server['ipv6'][0])] if server['ipv6'] else [])
+        assert glesys_records(glesys, record) == sorted(want), (record, glesys_records(glesys, record))
+    api01 = [s for s in serverspace.state()['servers'] if s['name'] == 'api01']
+    assert len(api01) == 1 and 'env=demo' in json.dumps(api01[0]) and 'role=api' in json.dumps(api01[0])
     assert len(hostkey.state()['orders']) == 1
-    assert [i for i in skyport.state()['instances'] if isinstance(i, dict) and i.get('Name') == 'mc-demo'] or \
-        any('mc-demo' in json.dumps(i) for i in skyport.state()['instance_records'].values())
+    assert 'mc-demo' in json.dumps(skyport.state()['instances'])
     web = [v for v in hostup.state()['vps'] if v['name'] == 'web-01'][0]
     assert web['ips'][0]['rdns'].rstrip('.') == 'web-01.example.com'
-    assert result and ip is not None or True
+    ptr = [ip for ip in glesys.state()['ips'] if ip.get('ipaddress') == servers[('glesys', 'www01.example.com')]['public_ipv4']]
+    assert ptr and ptr[0].get('ptr', '').rstrip('.') == 'www01.example.com', ptr
 
     # rerun: nothing changes, nothing is written
     mutating(sims)

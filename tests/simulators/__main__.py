@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.quick:
             knobs = {p: dict(QUICK_KNOBS.get(p, {}), **knobs[p]) for p in providers}
         extra_env = [item.partition("=") for item in options.env]
-        if any(not name or sep != "=" for name, sep, _ in extra_env):
+        if any(not name or sep != "=" for name, sep, _value in extra_env):
             raise ValueError("--env takes NAME=VALUE")
     except ValueError as exc:  # UnknownProvider is a ValueError
         parser.error(str(exc))
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.env_file:
             lines = [f"export {name}={shlex.quote(value)}" for handle in handles
                      for name, value in credentials_env(handle.provider, handle.url).items()]
-            lines += [f"export {name}={shlex.quote(value)}" for name, _, value in extra_env]
+            lines += [f"export {name}={shlex.quote(value)}" for name, _sep, value in extra_env]
             write_atomic(options.env_file, "\n".join(lines) + "\n")
         print(json.dumps(urls), flush=True)
         while not stop.wait(0.5):

@@ -98,7 +98,7 @@ def main():
                     return 1
                 continue
             if expect:
-                summary.append('%s: changed=%d' % (title.split(':')[0], changed))
+                summary.append('%s: changed=%d' % (title.split(':', maxsplit=1)[0], changed))
         print('\ndemo: ' + '; '.join(summary))
         return 0
     finally:
