@@ -60,6 +60,14 @@ def test_provision_mixed_fleet(ansible_env, glesys, glesys_env, hostkey, hostkey
     for part in (glesys_env, hostkey_env, serverspace_env, skyport_env, hostup_env):
         env.update(part)
     fleet = '@' + os.path.join(ROOT, 'examples', 'fleet.yml')
+    sims = (glesys, hostkey, serverspace, skyport, hostup)
+    # check mode on empty accounts: the SSH key is not stored yet, the servers are predicted, nothing is written
+    dry = run_fqcn(ansible_env, 'provision', '-e', fleet, '--check', '--diff', env=env)
+    assert dry.rc == 0, dry
+    assert dry.changed >= 5 and 'check mode did not look up the SSH keys hostcraft-demo' in dry.stdout
+    for sim in (glesys, serverspace, skyport, hostup):
+        assert sim.mutating(sim.calls()) == [], sim
+    assert hostkey.actions(hostkey.calls(), mutating_only=True) == []
     first = run_fqcn(ansible_env, 'provision', '-e', fleet, env=env)
     assert first.rc == 0, first
     assert first.changed >= 5, first
@@ -69,7 +77,7 @@ def test_provision_mixed_fleet(ansible_env, glesys, glesys_env, hostkey, hostkey
     assert len(hostkey.state()['orders']) == 1
     assert 'mc-demo' in json.dumps(skyport.state()['instances'])
     assert 'hostcraft-demo' in json.dumps(glesys.state()['sshkeys'])
-    for sim in (glesys, hostkey, serverspace, skyport, hostup):
+    for sim in sims:
         sim.calls()
     second = run_fqcn(ansible_env, 'provision', '-e', fleet, env=env)
     assert second.rc == 0 and second.changed == 0, second
