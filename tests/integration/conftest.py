@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 import pytest
 import requests
@@ -20,24 +19,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT)
 
+from tests import layout  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators import launcher  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = os.path.dirname(sys.executable)
 
 
 def collections_path():
-    """A directory holding ``ansible_collections/hostcraft/cloud`` -> this checkout."""
-    if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == 'ansible_collections':
-        return os.path.dirname(os.path.dirname(os.path.dirname(ROOT)))
-    base = os.path.join(tempfile.gettempdir(), 'hostcraft-it-%d' % os.getuid())
-    layout = os.path.join(base, 'ansible_collections', 'hostcraft')
-    os.makedirs(layout, exist_ok=True)
-    link = os.path.join(layout, 'cloud')
-    if os.path.realpath(link) != ROOT:
-        if os.path.islink(link):
-            os.unlink(link)
-        os.symlink(ROOT, link)
-    return base
+    """The collections directory of the integration runs (see :func:`tests.layout.collections_path`)."""
+    return layout.collections_path('it')
 
 
 def plain(value):

@@ -22,7 +22,6 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from tests import layout  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators import launcher  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators import serverspace as _serverspace_sim  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -44,18 +44,8 @@ _SERVERSPACE_TEMPLATES = dict((operation, template) for _method, template, opera
 
 
 def collections_path():
-    """A directory holding ``ansible_collections/hostcraft/cloud`` -> this checkout (as the integration tests do)."""
-    if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == 'ansible_collections':
-        return os.path.dirname(os.path.dirname(os.path.dirname(ROOT)))
-    base = os.path.join(tempfile.gettempdir(), 'hostcraft-perf-%d' % os.getuid())
-    layout = os.path.join(base, 'ansible_collections', 'hostcraft')
-    os.makedirs(layout, exist_ok=True)
-    link = os.path.join(layout, 'cloud')
-    if os.path.realpath(link) != ROOT:
-        if os.path.islink(link):
-            os.unlink(link)
-        os.symlink(ROOT, link)
-    return base
+    """The collections directory of the benchmarks (see :func:`tests.layout.collections_path`)."""
+    return layout.collections_path('perf')
 
 
 def base_env():
@@ -319,6 +309,22 @@ def markdown_table(header, rows):
     for row in rows:
         lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')
     return '\n'.join(lines)
+
+
+def publish(args, name, section, info, results):
+    """Print ``section`` (with the checkout warning, if any); with ``--write`` put it into that file between the
+    ``name`` markers, with ``--json`` dump the machine, the arguments and ``results`` there."""
+    warning = checkout_warning(info)
+    if warning:
+        section += '\n\n' + warning
+    print()
+    print(section)
+    if args.write:
+        write_section(args.write, name, section)
+        print('\nwritten to %s' % args.write)
+    if args.json:
+        with open(args.json, 'w', encoding='utf-8') as handle:
+            json.dump({'machine': info, 'args': vars(args), 'results': results}, handle, indent=1)
 
 
 def write_section(path, name, text):

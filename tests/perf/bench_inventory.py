@@ -411,17 +411,7 @@ def main(argv=None):
         'Targets:',
         '',
     ] + targets)
-    warning = common.checkout_warning(info)
-    if warning:
-        section += '\n\n' + warning
-    print()
-    print(section)
-    if args.write:
-        common.write_section(args.write, SECTION, section)
-        print('\nwritten to %s' % args.write)
-    if args.json:
-        with open(args.json, 'w', encoding='utf-8') as handle:
-            json.dump({'machine': info, 'args': vars(args), 'results': bench.results}, handle, indent=1)
+    common.publish(args, SECTION, section, info, bench.results)
     if bench.failures:
         print('\nfailed runs:\n' + '\n'.join(bench.failures))
         return 1

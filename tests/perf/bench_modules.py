@@ -225,17 +225,7 @@ def main(argv=None):
         '',
         common.markdown_table(header, rows),
     ])
-    warning = common.checkout_warning(info)
-    if warning:
-        section += '\n\n' + warning
-    print()
-    print(section)
-    if args.write:
-        common.write_section(args.write, SECTION, section)
-        print('\nwritten to %s' % args.write)
-    if args.json:
-        with open(args.json, 'w', encoding='utf-8') as handle_out:
-            json.dump({'machine': info, 'args': vars(args), 'results': results}, handle_out, indent=1)
+    common.publish(args, SECTION, section, info, results)
     rerun = [r for r in results if r['run'] == 'rerun']
     if rerun and (rerun[0]['changed'] or rerun[0]['mutating']):
         print('\nthe rerun changed something (changed=%d, %d mutating calls)' % (rerun[0]['changed'], rerun[0]['mutating']))

@@ -26,18 +26,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
+from tests import layout  # noqa: E402  pylint: disable=wrong-import-position
 from tests.simulators import launcher  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def collections_path():
-    base = os.path.join(tempfile.gettempdir(), 'hostcraft-demo-%d' % os.getuid())
-    layout = os.path.join(base, 'ansible_collections', 'hostcraft')
-    os.makedirs(layout, exist_ok=True)
-    link = os.path.join(layout, 'cloud')
-    if os.path.islink(link):
-        os.unlink(link)
-    os.symlink(ROOT, link)
-    return base
 
 
 def run(title, cmd, env):
@@ -55,7 +45,7 @@ def main():
     try:
         env = dict(os.environ)
         env.update({
-            'ANSIBLE_COLLECTIONS_PATH': collections_path(),
+            'ANSIBLE_COLLECTIONS_PATH': layout.collections_path('demo'),
             'ANSIBLE_LOCALHOST_WARNING': 'false',
             'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
             'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',

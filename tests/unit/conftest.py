@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)  # for tests.simulators
 
-if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == 'ansible_collections':
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(ROOT))))
-else:
-    _LAYOUT = os.path.join(tempfile.gettempdir(), 'hostcraft-pytest-%d' % os.getuid(), 'ansible_collections', 'hostcraft')
-    os.makedirs(_LAYOUT, exist_ok=True)
-    _LINK = os.path.join(_LAYOUT, 'cloud')
-    if os.path.realpath(_LINK) != ROOT:
-        if os.path.islink(_LINK):
-            os.unlink(_LINK)
-        os.symlink(ROOT, _LINK)
-    sys.path.insert(0, os.path.dirname(os.path.dirname(_LAYOUT)))
+from tests.layout import collections_path  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, collections_path('pytest'))
