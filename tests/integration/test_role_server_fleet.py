@@ -166,3 +166,23 @@ def test_missing_hostup_vps_is_skipped_with_the_reason(hostup, hostup_env, playb
     assert any('hostup/nope-01 skipped: it does not exist and provider hostup cannot create servers' in m
                for m in messages(run)), messages(run)
     assert hostup.mutating(hostup.calls()) == []
+
+
+def test_secrets_of_the_list_never_show_at_vvv(glesys, glesys_env, hostkey, hostkey_env, playbook):
+    account = {'glesys_project': glesys_env['GLESYS_PROJECT'], 'glesys_api_key': glesys_env['GLESYS_API_KEY'],
+               'api_url': glesys_env['GLESYS_API_URL']}
+    servers = [
+        {'name': 'web01.example.com', 'provider': 'glesys', 'account': account, 'dns': {'zone': 'example.com',
+                                                                                     'account': account}},
+        {'name': 'paid02.example.com', 'provider': 'hostkey', 'location': 'NL', 'plan': 'vm.v2-small',
+         'image': 'Debian 12', 'root_password': 'Vvv-Check_Passw0rd', 'allow_paid': True},
+        {'name': 'gone01', 'provider': 'glesys', 'state': 'absent', 'root_password': 'Absent-Check_Passw0rd',
+         'account': account},
+    ]
+    env = dict(hostkey_env, GLESYS_API_URL=glesys_env['GLESYS_API_URL'])  # the GleSYS key only in the list
+    run = playbook('role_server_fleet.yml', {'server_fleet_servers': servers}, env=env, check=True, verbosity=3)
+    assert run.rc == 0, run.stdout + run.stderr
+    output = run.stdout + run.stderr
+    for secret in ('Vvv-Check_Passw0rd', 'Absent-Check_Passw0rd', glesys_env['GLESYS_API_KEY']):
+        assert secret not in output, secret
+    assert glesys.mutating(glesys.calls()) == [] and hostkey.actions(hostkey.calls(), mutating_only=True) == []
