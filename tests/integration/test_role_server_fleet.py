@@ -172,8 +172,8 @@ def test_secrets_of_the_list_never_show_at_vvv(glesys, glesys_env, hostkey, host
     account = {'glesys_project': glesys_env['GLESYS_PROJECT'], 'glesys_api_key': glesys_env['GLESYS_API_KEY'],
                'api_url': glesys_env['GLESYS_API_URL']}
     servers = [
-        {'name': 'web01.example.com', 'provider': 'glesys', 'account': account, 'dns': {'zone': 'example.com',
-                                                                                     'account': account}},
+        {'name': 'web01.example.com', 'provider': 'glesys', 'account': account,
+         'dns': {'zone': 'example.com', 'account': account}},
         {'name': 'paid02.example.com', 'provider': 'hostkey', 'location': 'NL', 'plan': 'vm.v2-small',
          'image': 'Debian 12', 'root_password': 'Vvv-Check_Passw0rd', 'allow_paid': True},
         {'name': 'gone01', 'provider': 'glesys', 'state': 'absent', 'root_password': 'Absent-Check_Passw0rd',
